@@ -1,0 +1,37 @@
+# Two commands on a fresh machine: `make demo` and `make test`. Everything installs into .venv.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export WAREHOUSE_DIR ?= $(CURDIR)/warehouse
+
+.PHONY: install demo test lint dev bench clean
+
+$(STAMP): pyproject.toml requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[dev]'
+	touch $@
+
+install: $(STAMP)
+
+demo: install
+	$(BIN)/rare-earth sample
+	$(BIN)/rare-earth load
+	$(BIN)/rare-earth status
+
+lint: install
+	$(BIN)/ruff check .
+
+test: install lint
+	$(BIN)/python -m pytest
+
+dev: install
+	mkdir -p $(WAREHOUSE_DIR)/dagster_home
+	test -f $(WAREHOUSE_DIR)/dagster_home/dagster.yaml || cp dagster.yaml $(WAREHOUSE_DIR)/dagster_home/
+	DAGSTER_HOME=$(WAREHOUSE_DIR)/dagster_home $(BIN)/dagster dev -m orchestration.definitions -h 127.0.0.1 -p 3000
+
+bench: install
+	$(BIN)/python tests/benchmarks/bench_ingest.py
+
+clean:
+	rm -rf $(VENV) dbt_project/target dbt_project/logs

@@ -1,0 +1,147 @@
+"""`rare-earth`: the warehouse without the UI. `load` runs the same Dagster job the UI launches."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import duckdb
+
+from orchestration.loading.ingest import connect_build_db, file_months
+from orchestration.loading.landing import scan_landing, unseen_files
+from orchestration.loading.summary import loaded_months, quarantined_files
+from orchestration.warehouse import REPO_ROOT, Warehouse
+
+PIPELINE_STAGE_NOTE = (
+    "note: `load` currently ingests into the raw layer only; dbt marts, expectations and publishing "
+    "arrive with the following issues, so nothing is published yet."
+)
+
+
+def prepare_dagster_home(warehouse: Warehouse) -> Path:
+    """DAGSTER_HOME inside the warehouse folder (unless set), with the project's dagster.yaml."""
+    home = warehouse.dagster_home
+    home.mkdir(parents=True, exist_ok=True)
+    if not (home / "dagster.yaml").exists():
+        shutil.copyfile(REPO_ROOT / "dagster.yaml", home / "dagster.yaml")
+    os.environ["DAGSTER_HOME"] = str(home)
+    return home
+
+
+def _pending_month_range(warehouse: Warehouse) -> tuple[date, date] | None:
+    with warehouse.writer_lock():
+        con = connect_build_db(warehouse)
+        try:
+            pending = unseen_files(con, scan_landing(warehouse.landing))
+        finally:
+            con.close()
+    if not pending:
+        return None
+    from orchestration.defs.partitions import latest_month
+
+    months = [m for file, _ in pending for m in file_months(file)] or [latest_month()]
+    return min(months), max(months)
+
+
+def cmd_sample(args: argparse.Namespace) -> int:
+    from orchestration.sample import write_sample_files
+
+    out = Path(args.out) if args.out else Warehouse.from_env(args.warehouse).ensure().landing
+    written = write_sample_files(out)
+    print(f"wrote {len(written)} sample customs files to {out}")
+    return 0
+
+
+def cmd_load(args: argparse.Namespace) -> int:
+    warehouse = Warehouse.from_env(args.warehouse).ensure()
+    os.environ["WAREHOUSE_DIR"] = str(warehouse.root)
+    months = _pending_month_range(warehouse)
+    if months is None:
+        print(f"nothing new in {warehouse.landing}: every file there is already loaded or quarantined")
+        return 0
+    prepare_dagster_home(warehouse)
+    import dagster as dg
+
+    from orchestration.definitions import defs
+    from orchestration.defs.partitions import partition_range_tags
+
+    started = datetime.now(UTC)
+    print(f"loading {months[0]:%Y-%m} .. {months[1]:%Y-%m} from {warehouse.landing}", flush=True)
+    result = defs.resolve_job_def("monthly_load").execute_in_process(
+        instance=dg.DagsterInstance.get(), tags=partition_range_tags(*months), raise_on_error=False
+    )
+    con = duckdb.connect(str(warehouse.build_db), read_only=True)
+    try:
+        seen = con.execute(
+            "select file_name, status, months, rows, reason from audit.files where seen_at >= ? order by file_name",
+            [started],
+        ).fetchall()
+    finally:
+        con.close()
+    for name, status, file_months_label, rows, reason in seen:
+        detail = reason if reason else f"{file_months_label} ({rows:,} rows)"
+        print(f"  {status:<11} {name}: {detail}")
+    quarantined = [row for row in seen if row[1] == "quarantined"]
+    loaded = [row for row in seen if row[1] == "loaded"]
+    print(f"{len(loaded)} files loaded, {len(quarantined)} quarantined, run {result.run_id}")
+    if not result.success:
+        print("the load run failed; see the run in the Dagster UI (make dev) or the log above", file=sys.stderr)
+        return 1
+    if quarantined:
+        print("held back: " + "; ".join(f"{r[0]}: {r[4]}" for r in quarantined), file=sys.stderr)
+        return 2
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    warehouse = Warehouse.from_env(args.warehouse)
+    if not warehouse.build_db.exists():
+        print(f"no warehouse at {warehouse.root} yet: run `rare-earth sample` then `rare-earth load`")
+        return 0
+    try:
+        con = duckdb.connect(str(warehouse.build_db), read_only=True)
+    except duckdb.IOException:
+        print("a load is running and holds the build database; try again when it finishes")
+        return 1
+    try:
+        months = loaded_months(con)
+        quarantined = quarantined_files(con)
+    finally:
+        con.close()
+    print(f"warehouse: {warehouse.root}")
+    for flow in ("export", "import"):
+        rows = [m for m in months if m.flow == flow]
+        distinct = sorted({m.month for m in rows})
+        print(f"\n{flow}s: {len(distinct)} months loaded")
+        for m in rows:
+            print(f"  {m.month:%Y-%m}  vintage {m.vintage:<4} {m.rows:>7,} rows  {m.file_name}")
+    print(f"\nquarantined files: {len(quarantined)}")
+    for q in quarantined:
+        print(f"  {q.file_name}: {q.reason}")
+    print("\nlast publish: never (publishing is not built yet)")
+    print("failing checks: none (expectation suites are not built yet)")
+    print(PIPELINE_STAGE_NOTE)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="rare-earth", description=__doc__)
+    parser.add_argument("--warehouse", help="warehouse folder (default: $WAREHOUSE_DIR or ./warehouse)")
+    commands = parser.add_subparsers(dest="command", required=True)
+    sample = commands.add_parser("sample", help="write the bundled sample customs files")
+    sample.add_argument("--out", help="folder to write to (default: the landing folder)")
+    sample.set_defaults(run=cmd_sample)
+    commands.add_parser("load", help="ingest new or changed landing files").set_defaults(run=cmd_load)
+    commands.add_parser("status", help="months loaded, files quarantined, last publish").set_defaults(run=cmd_status)
+    for sub in commands.choices.values():
+        sub.add_argument("--warehouse", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    return args.run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

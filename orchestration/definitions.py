@@ -1,0 +1,17 @@
+"""The Dagster code location: `dagster dev -m orchestration.definitions`."""
+
+import dagster as dg
+
+from orchestration.defs.ingest.assets import landing_folder, raw_customs_lines
+from orchestration.defs.ingest.schedules import after_detailed_release
+from orchestration.defs.ingest.sensors import landing_folder_sensor
+from orchestration.defs.jobs import monthly_load
+from orchestration.defs.resources import WarehouseResource
+
+defs = dg.Definitions(
+    assets=[landing_folder, raw_customs_lines],
+    jobs=[monthly_load],
+    sensors=[landing_folder_sensor],
+    schedules=[after_detailed_release],
+    resources={"warehouse": WarehouseResource()},
+)

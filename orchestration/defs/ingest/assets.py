@@ -1,0 +1,75 @@
+"""Ingest assets: the landing folder (files people download from the GACC portal) and the raw lines."""
+
+import dagster as dg
+
+from orchestration.defs.partitions import month_range, monthly_partitions, single_run
+from orchestration.defs.resources import WarehouseResource
+from orchestration.loading.ingest import connect_build_db, ingest_landing
+from orchestration.loading.summary import preview_markdown, tonnes_by_group
+
+OWNER = "team:data-engineering"
+
+landing_folder = dg.AssetSpec(
+    key=["landing", "gacc_files"],
+    description=(
+        "Raw China Customs (GACC) downloads dropped into $WAREHOUSE_DIR/landing/: GB18030 or UTF-8 CSV "
+        "or XLSX, Chinese or English headers; the flow comes from the path (exports/ or imports/)."
+    ),
+    group_name="ingest",
+    kinds={"csv", "xlsx"},
+    owners=[OWNER],
+)
+
+
+@dg.asset(
+    key=["raw", "customs_lines"],
+    deps=[landing_folder],
+    description=(
+        "Every customs line of every loaded file, one row per file line, with lineage (source file, "
+        "sha256, row number, vintage, load time). A file loads in one transaction or is quarantined; "
+        "`raw.current_customs_lines` shows the latest vintage per flow, month and commodity."
+    ),
+    group_name="ingest",
+    partitions_def=monthly_partitions,
+    backfill_policy=single_run,
+    kinds={"duckdb", "python"},
+    owners=[OWNER],
+    pool="duckdb_writer",
+)
+def raw_customs_lines(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    wh = warehouse.get()
+    first, last = month_range(context)
+    report = ingest_landing(
+        wh,
+        months=(first, last),
+        on_file=lambda o: context.log.info(
+            f"{o.file_name}: {o.status} {o.months_label} {o.rows} rows {o.reason or ''}"
+        ),
+    )
+    for outcome in report.quarantined:
+        context.log.warning(f"quarantined {outcome.reason}")
+    con = connect_build_db(wh)
+    try:
+        tonnes = tonnes_by_group(con, first, last)
+        preview = preview_markdown(con, first, last)
+        [(rows,)] = con.execute(
+            "select count(*) from raw.current_customs_lines where month between ? and ?", [first, last]
+        ).fetchall()
+    finally:
+        con.close()
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": dg.MetadataValue.int(rows),
+            "files_loaded": dg.MetadataValue.int(len(report.loaded)),
+            "files_quarantined": dg.MetadataValue.int(len(report.quarantined)),
+            "files": dg.MetadataValue.md(
+                "\n".join(
+                    f"- `{o.file_name}` {o.status}: {o.months_label} {o.rows} rows {o.reason or ''}"
+                    for o in report.outcomes
+                )
+                or "no new files"
+            ),
+            "tonnes_by_group": dg.MetadataValue.json(tonnes),
+            "preview": dg.MetadataValue.md(preview),
+        }
+    )

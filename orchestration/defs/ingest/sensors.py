@@ -1,0 +1,40 @@
+"""A sensor on the landing folder: one run per new or changed file (run key = file + content hash)."""
+
+import json
+
+import dagster as dg
+
+from orchestration.defs.jobs import monthly_load
+from orchestration.defs.partitions import latest_month, partition_range_tags
+from orchestration.defs.resources import WarehouseResource
+from orchestration.loading.ingest import file_months
+from orchestration.loading.landing import scan_landing
+
+
+@dg.sensor(
+    job=monthly_load,
+    minimum_interval_seconds=30,
+    description="Requests a load of the months a new or changed landing file covers.",
+    default_status=dg.DefaultSensorStatus.RUNNING,
+)
+def landing_folder_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResource) -> dg.SensorResult:
+    # The cursor remembers each file's size, mtime and hash so that unchanged files are not hashed
+    # again; it never opens the build database, which a running load holds.
+    known: dict[str, list] = json.loads(context.cursor) if context.cursor else {}
+    landing = warehouse.get().landing
+    requests: list[dg.RunRequest] = []
+    seen: dict[str, list] = {}
+    for file in scan_landing(landing) if landing.exists() else []:
+        previous = known.get(file.name)
+        if previous and previous[:2] == [file.size_bytes, file.mtime_ns]:
+            seen[file.name] = previous
+            continue
+        sha = file.sha256()
+        seen[file.name] = [file.size_bytes, file.mtime_ns, sha]
+        if previous and previous[2] == sha:
+            continue
+        # A file whose months cannot be told still gets a run (of the latest month), which
+        # quarantines it with the reason.
+        months = file_months(file) or (latest_month(),)
+        requests.append(dg.RunRequest(run_key=f"{file.name}:{sha}", tags=partition_range_tags(months[0], months[-1])))
+    return dg.SensorResult(run_requests=requests, cursor=json.dumps(seen))

@@ -1,0 +1,16 @@
+"""The job a data engineer launches for one month or a range: everything downstream of the landing folder."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from orchestration.defs.partitions import monthly_partitions
+
+monthly_load = dg.define_asset_job(
+    name="monthly_load",
+    selection=dg.AssetSelection.groups("ingest") - dg.AssetSelection.keys(["landing", "gacc_files"]),
+    partitions_def=monthly_partitions,
+    description="Ingest the landing files for the chosen months (later: dbt build, checks, publish).",
+    # One process: DuckDB allows one writer, and each extra step process costs seconds of imports.
+    executor_def=dg.in_process_executor,
+)

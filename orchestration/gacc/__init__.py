@@ -1,0 +1,16 @@
+"""Reading China Customs (GACC) downloads: plain Python and Arrow, no Dagster, no DuckDB."""
+
+from orchestration.gacc.errors import GaccFileError
+from orchestration.gacc.paths import Period, flow_from_path, period_from_name
+from orchestration.gacc.reader import RAW_LINE_SCHEMA, GaccFile, open_gacc_file, read_gacc_file
+
+__all__ = [
+    "RAW_LINE_SCHEMA",
+    "GaccFile",
+    "GaccFileError",
+    "Period",
+    "flow_from_path",
+    "open_gacc_file",
+    "period_from_name",
+    "read_gacc_file",
+]

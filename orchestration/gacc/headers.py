@@ -1,0 +1,117 @@
+"""The vocabulary of GACC download headers, in Chinese and English, mapped to canonical names."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from orchestration.gacc.errors import GaccFileError
+
+# Canonical column -> every header the portal (or a person re-saving its file) is known to write.
+HEADER_ALIASES: dict[str, tuple[str, ...]] = {
+    "month": ("数据年月", "Date of data"),
+    "hs_code": ("商品编码", "Commodity code"),
+    "commodity_name": ("商品名称", "Commodity"),
+    "partner_code": ("贸易伙伴编码", "Trading partner code"),
+    "partner_name": ("贸易伙伴名称", "Trading partner"),
+    "regime_code": ("贸易方式编码", "Customs Regime code"),
+    "regime_name": ("贸易方式名称", "Customs Regime"),
+    "province_code": ("注册地编码", "Locations of importers and exporters code"),
+    "province_name": ("注册地名称", "Locations of importers and exporters"),
+    "quantity": ("第一数量", "Quantity"),
+    "unit": ("第一计量单位", "Unit"),
+    "quantity_2": ("第二数量", "Supplementary Quantity", "Supplimentary Quantity"),
+    "unit_2": ("第二计量单位", "Supplementary Unit", "Supplimentary Unit"),
+    "value_usd": ("美元", "US dollar"),
+    "value_cny": ("人民币", "Renminbi Yuan"),
+}
+
+TEXT_COLUMNS = (
+    "hs_code",
+    "commodity_name",
+    "partner_code",
+    "partner_name",
+    "regime_code",
+    "regime_name",
+    "province_code",
+    "province_name",
+    "unit",
+    "unit_2",
+)
+NUMBER_COLUMNS = ("quantity", "quantity_2", "value_usd", "value_cny")
+# Amounts that can never be negative in a customs return.
+NON_NEGATIVE_COLUMNS = ("quantity", "quantity_2", "value_usd", "value_cny")
+
+
+def _normalise(header: str) -> str:
+    return re.sub(r"\s+", " ", header.replace("\ufeff", "").strip().strip('"').strip()).casefold()
+
+
+_LOOKUP: dict[str, str] = {
+    _normalise(alias): canonical for canonical, aliases in HEADER_ALIASES.items() for alias in aliases
+}
+
+
+@dataclass(frozen=True)
+class HeaderMap:
+    """Which position of the file holds which canonical column; `None` for an ignored position."""
+
+    positions: tuple[str | None, ...]
+    language: str  # 'zh' or 'en'
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return tuple(c for c in self.positions if c is not None)
+
+    def only(self, *keep: str) -> HeaderMap:
+        """The same file read for fewer columns (the others become ignored positions)."""
+        return HeaderMap(tuple(c if c in keep else None for c in self.positions), self.language)
+
+    @property
+    def currencies(self) -> tuple[str, ...]:
+        return tuple(c.removeprefix("value_").upper() for c in self.columns if c.startswith("value_"))
+
+
+def map_header(path: str, header: list[str]) -> HeaderMap:
+    """Match a header row to canonical columns, or explain which column is wrong and what was expected."""
+    positions: list[str | None] = []
+    seen: dict[str, int] = {}
+    languages: set[str] = set()
+    last = len(header) - 1
+    for index, raw in enumerate(header):
+        name = _normalise(raw)
+        if name == "":
+            # The portal ends every line with a comma, which reads as one empty trailing column.
+            if index == last:
+                positions.append(None)
+                continue
+            raise GaccFileError(path, f"header column {index + 1} is empty; every column needs a name", line=1)
+        canonical = _LOOKUP.get(name)
+        if canonical is None:
+            expected = ", ".join(f"{zh} / {en}" for zh, en, *_ in HEADER_ALIASES.values())
+            raise GaccFileError(
+                path,
+                f"header column {index + 1} {raw.strip()!r} is not a GACC column; expected one of: {expected}",
+                line=1,
+                column=raw.strip(),
+            )
+        if canonical in seen:
+            raise GaccFileError(
+                path,
+                f"header columns {seen[canonical] + 1} and {index + 1} both mean {canonical!r}",
+                line=1,
+                column=raw.strip(),
+            )
+        seen[canonical] = index
+        languages.add("zh" if re.search(r"[\u4e00-\u9fff]", raw) else "en")
+        positions.append(canonical)
+    if "hs_code" not in seen:
+        raise GaccFileError(path, "header has no commodity code column (商品编码 / Commodity code)", line=1)
+    if not seen.keys() & {"quantity", "value_usd", "value_cny"}:
+        raise GaccFileError(
+            path,
+            "header has neither a quantity (第一数量 / Quantity) "
+            "nor a value (美元 / US dollar, 人民币 / Renminbi Yuan)",
+            line=1,
+        )
+    return HeaderMap(positions=tuple(positions), language="zh" if languages == {"zh"} else "en")

@@ -1,0 +1,81 @@
+"""Ingesting the landing folder: every new or changed file, each in its own transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+import duckdb
+
+from orchestration.gacc import GaccFileError, open_gacc_file
+from orchestration.loading.landing import LandingFile, scan_landing, unseen_files
+from orchestration.loading.load_file import FileOutcome, ProgressCallback, load_file
+from orchestration.loading.schema import ensure_schema
+from orchestration.warehouse import Warehouse
+
+MonthRange = tuple[date, date]
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    outcomes: tuple[FileOutcome, ...]
+
+    @property
+    def loaded(self) -> list[FileOutcome]:
+        return [o for o in self.outcomes if o.status == "loaded"]
+
+    @property
+    def quarantined(self) -> list[FileOutcome]:
+        return [o for o in self.outcomes if o.status == "quarantined"]
+
+    @property
+    def months(self) -> list[date]:
+        return sorted({m for o in self.loaded for m in o.months})
+
+
+def connect_build_db(warehouse: Warehouse) -> duckdb.DuckDBPyConnection:
+    warehouse.ensure()
+    con = duckdb.connect(str(warehouse.build_db))
+    ensure_schema(con)
+    return con
+
+
+def file_months(file: LandingFile) -> tuple[date, ...]:
+    """The months a landing file covers; () when it cannot even be opened (it will be quarantined)."""
+    try:
+        return tuple(open_gacc_file(file.path, relative_path=file.relative_path).months())
+    except GaccFileError:
+        return ()
+
+
+def _in_range(file: LandingFile, months: MonthRange | None) -> bool:
+    # A file that cannot be opened belongs to no month: any run quarantines it rather than leave it waiting.
+    if months is None:
+        return True
+    covered = file_months(file)
+    first, last = months
+    return not covered or any(first <= m <= last for m in covered)
+
+
+def ingest_landing(
+    warehouse: Warehouse,
+    months: MonthRange | None = None,
+    on_file: Callable[[FileOutcome], None] | None = None,
+    on_progress: ProgressCallback | None = None,
+) -> IngestReport:
+    """Load every unseen landing file touching `months` (all of them when None), one writer at a time."""
+    outcomes: list[FileOutcome] = []
+    with warehouse.writer_lock():
+        con = connect_build_db(warehouse)
+        try:
+            for file, sha256 in unseen_files(con, scan_landing(warehouse.landing)):
+                if not _in_range(file, months):
+                    continue
+                outcome = load_file(con, file, sha256, on_progress)
+                outcomes.append(outcome)
+                if on_file is not None:
+                    on_file(outcome)
+        finally:
+            con.close()
+    return IngestReport(tuple(outcomes))

@@ -1,0 +1,165 @@
+"""Loading one landing file into the raw layer: all of it, with its audit record, or none of it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+import duckdb
+import pyarrow as pa
+
+from orchestration.gacc import RAW_LINE_SCHEMA, GaccFileError, open_gacc_file
+from orchestration.loading.landing import LandingFile
+from orchestration.loading.schema import FILES_TABLE, RAW_TABLE
+
+PORTAL_ROW_CAP = 10_000
+"""The GACC query platform stops a download at 10,000 rows, silently."""
+
+ProgressCallback = Callable[[str, int], None]
+
+
+@dataclass(frozen=True)
+class FileOutcome:
+    """What happened to one file: the record `audit.files` keeps, in Python."""
+
+    file_name: str
+    sha256: str
+    status: str  # 'loaded' | 'quarantined' | 'duplicate'
+    flow: str | None = None
+    months: tuple[date, ...] = ()
+    rows: int = 0
+    vintage: int | None = None
+    reason: str | None = None
+    superseded: tuple[str, ...] = field(default=())
+
+    @property
+    def months_label(self) -> str:
+        return ",".join(f"{m:%Y-%m}" for m in self.months)
+
+
+def _record(con: duckdb.DuckDBPyConnection, file: LandingFile, outcome: FileOutcome, **details: str | None) -> None:
+    con.execute(
+        f"""insert into {FILES_TABLE} (file_name, sha256, flow, months, rows, status, reason, vintage, seen_at,
+                                    size_bytes, mtime_ns, encoding, header_language, currencies)
+            values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+        [
+            outcome.file_name,
+            outcome.sha256,
+            outcome.flow,
+            outcome.months_label or None,
+            outcome.rows,
+            outcome.status,
+            outcome.reason,
+            outcome.vintage,
+            datetime.now(UTC),
+            file.size_bytes,
+            file.mtime_ns,
+            details.get("encoding"),
+            details.get("header_language"),
+            details.get("currencies"),
+        ],
+    )
+
+
+def _same_content(con: duckdb.DuckDBPyConnection, sha256: str) -> str | None:
+    rows = con.execute(
+        f"select file_name from {FILES_TABLE} where sha256 = ? and status in ('loaded', 'superseded') limit 1",
+        [sha256],
+    ).fetchall()
+    return rows[0][0] if rows else None
+
+
+def _mark_superseded(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Files none of whose lines are current any more become 'superseded'; their lines stay queryable."""
+    rows = con.execute(
+        f"""update {FILES_TABLE} f set status = 'superseded'
+            where f.status = 'loaded'
+              and not exists (select 1 from raw.current_customs_lines c where c.vintage = f.vintage)
+            returning file_name"""
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def load_file(
+    con: duckdb.DuckDBPyConnection,
+    file: LandingFile,
+    sha256: str,
+    on_progress: ProgressCallback | None = None,
+) -> FileOutcome:
+    """Load one file in one transaction, or quarantine it with the reason a person can act on.
+
+    Rows, the new vintage, the files it supersedes and the audit record commit together; a file that
+    fails half-way (a bad line, a crash, a kill) leaves the warehouse exactly as it was.
+    """
+    duplicate_of = _same_content(con, sha256)
+    if duplicate_of is not None:
+        outcome = FileOutcome(file.name, sha256, "duplicate", reason=f"same content as {duplicate_of}, already loaded")
+        _record(con, file, outcome)
+        return outcome
+
+    con.begin()
+    try:
+        gacc = open_gacc_file(file.path, relative_path=file.relative_path)
+        [(vintage,)] = con.execute("select nextval('audit.vintage_seq')").fetchall()
+        failure: list[GaccFileError] = []
+        rows_read = 0
+
+        def guarded() -> Iterator[pa.RecordBatch]:
+            # DuckDB pulls these batches; a reader error must stop the insert, not surface as a DuckDB error.
+            nonlocal rows_read
+            try:
+                for batch in gacc.batches():
+                    rows_read += batch.num_rows
+                    if on_progress is not None:
+                        on_progress(file.name, rows_read)
+                    yield batch
+            except GaccFileError as err:
+                failure.append(err)
+
+        incoming = pa.RecordBatchReader.from_batches(RAW_LINE_SCHEMA, guarded())
+        con.register("incoming_lines", incoming)
+        loaded_at = datetime.now(UTC)
+        con.execute(
+            f"""insert into {RAW_TABLE}
+                select ?, month, period_months, hs_code, commodity_name, partner_code, partner_name,
+                       regime_code, regime_name, province_code, province_name, quantity, unit,
+                       quantity_2, unit_2, value_usd, value_cny, ?, ?, row_number, ?, ?
+                from incoming_lines""",
+            [gacc.flow, file.name, sha256, vintage, loaded_at],
+        )
+        con.unregister("incoming_lines")
+        if failure:
+            raise failure[0]
+        if rows_read == PORTAL_ROW_CAP:
+            raise GaccFileError(
+                file.name,
+                f"exactly {PORTAL_ROW_CAP:,} data rows: probably truncated at the portal's download cap; "
+                "split the query (e.g. by partner or commodity) and download again",
+            )
+        months = tuple(
+            r[0]
+            for r in con.execute(
+                f"select distinct month from {RAW_TABLE} where vintage = ? order by 1", [vintage]
+            ).fetchall()
+        )
+        outcome = FileOutcome(file.name, sha256, "loaded", gacc.flow, months, rows_read, vintage)
+        _record(
+            con,
+            file,
+            outcome,
+            encoding=gacc.encoding,
+            header_language=gacc.header.language,
+            currencies=",".join(gacc.header.currencies) or None,
+        )
+        superseded = tuple(_mark_superseded(con))
+        con.commit()
+        return FileOutcome(**{**outcome.__dict__, "superseded": superseded})
+    except GaccFileError as err:
+        con.rollback()
+        outcome = FileOutcome(file.name, sha256, "quarantined", reason=str(err))
+        _record(con, file, outcome)
+        return outcome
+    except BaseException:
+        con.rollback()
+        raise

@@ -1,0 +1,68 @@
+"""The raw layer and the audit trail in the build database: created once, migrated by adding only."""
+
+from __future__ import annotations
+
+import duckdb
+
+RAW_TABLE = "raw.customs_lines"
+CURRENT_VIEW = "raw.current_customs_lines"
+FILES_TABLE = "audit.files"
+
+_DDL = f"""
+create schema if not exists raw;
+create schema if not exists audit;
+create sequence if not exists audit.vintage_seq start 1;
+
+create table if not exists {RAW_TABLE} (
+    flow            varchar not null,
+    month           date not null,
+    period_months   tinyint not null,
+    hs_code         varchar not null,
+    commodity_name  varchar,
+    partner_code    varchar,
+    partner_name    varchar,
+    regime_code     varchar,
+    regime_name     varchar,
+    province_code   varchar,
+    province_name   varchar,
+    quantity_kg     decimal(18, 3),
+    unit            varchar,
+    quantity_2      decimal(18, 3),
+    unit_2          varchar,
+    value_usd       decimal(18, 3),
+    value_cny       decimal(18, 3),
+    source_file     varchar not null,
+    source_sha256   varchar not null,
+    row_number      bigint not null,
+    vintage         integer not null,
+    loaded_at       timestamptz not null
+);
+
+create table if not exists {FILES_TABLE} (
+    file_name       varchar not null,
+    sha256          varchar not null,
+    flow            varchar,
+    months          varchar,
+    rows            bigint,
+    status          varchar not null,
+    reason          varchar,
+    vintage         integer,
+    seen_at         timestamptz not null,
+    size_bytes      bigint not null,
+    mtime_ns        bigint not null,
+    encoding        varchar,
+    header_language varchar,
+    currencies      varchar
+);
+
+-- A later vintage replaces an earlier one per (flow, month, commodity): a file holding only magnets
+-- for a month revises the magnets and leaves that month's other codes as they were.
+create or replace view {CURRENT_VIEW} as
+select *
+from {RAW_TABLE}
+qualify vintage = max(vintage) over (partition by flow, month, hs_code);
+"""
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(_DDL)

@@ -1,0 +1,78 @@
+"""Read-only summaries of the raw layer: what a materialisation's metadata and `rare-earth status` show."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import duckdb
+
+from orchestration.loading.schema import CURRENT_VIEW, FILES_TABLE
+
+# Only for the ingest metadata; the warehouse's product groups live in dbt's dim_product.
+_PRODUCT_GROUP_SQL = """case
+    when hs_code = '85051110' then 'magnets'
+    when hs_code like '280530%' then 'metals'
+    when hs_code like '2846%' then 'compounds'
+    when hs_code = '72029991' then 'ferroalloys'
+    else 'other' end"""
+
+
+@dataclass(frozen=True)
+class LoadedMonth:
+    flow: str
+    month: date
+    file_name: str
+    vintage: int
+    rows: int
+
+
+@dataclass(frozen=True)
+class QuarantinedFile:
+    file_name: str
+    reason: str
+    seen_at: datetime
+
+
+def tonnes_by_group(con: duckdb.DuckDBPyConnection, first: date, last: date) -> dict[str, float]:
+    """Current kilogram quantities, in tonnes, per flow and product group for the months given."""
+    rows = con.execute(
+        f"""select flow || ':' || {_PRODUCT_GROUP_SQL} as series, sum(quantity_kg) / 1000
+            from {CURRENT_VIEW}
+            where month between ? and ? and unit in ('千克', 'Kilogram', 'kilogram', 'kg')
+            group by all order by 1""",
+        [first, last],
+    ).fetchall()
+    return {series: float(tonnes) for series, tonnes in rows}
+
+
+def preview_markdown(con: duckdb.DuckDBPyConnection, first: date, last: date, limit: int = 10) -> str:
+    """The largest current lines of the months, as a Markdown table for the Dagster UI."""
+    rows = con.execute(
+        f"""select flow, strftime(month, '%Y-%m'), hs_code, partner_code, partner_name, quantity_kg, unit, source_file
+            from {CURRENT_VIEW} where month between ? and ?
+            order by quantity_kg desc nulls last limit ?""",
+        [first, last, limit],
+    ).fetchall()
+    header = "| flow | month | hs_code | partner | name | quantity | unit | file |\n|---|---|---|---|---|---|---|---|\n"
+    return header + "".join("| " + " | ".join("" if v is None else str(v) for v in row) + " |\n" for row in rows)
+
+
+def loaded_months(con: duckdb.DuckDBPyConnection) -> list[LoadedMonth]:
+    """Per flow and month, each file whose lines are current, with its vintage and current row count."""
+    rows = con.execute(
+        f"""select flow, month, source_file, vintage, count(*)
+            from {CURRENT_VIEW} group by all order by flow, month, vintage"""
+    ).fetchall()
+    return [LoadedMonth(*row) for row in rows]
+
+
+def quarantined_files(con: duckdb.DuckDBPyConnection) -> list[QuarantinedFile]:
+    """Files whose latest record is a quarantine: a corrected file under the same name clears it."""
+    rows = con.execute(
+        f"""select file_name, reason, seen_at from {FILES_TABLE}
+            qualify row_number() over (partition by file_name order by seen_at desc) = 1
+                and status = 'quarantined'
+            order by file_name"""
+    ).fetchall()
+    return [QuarantinedFile(*row) for row in rows]
