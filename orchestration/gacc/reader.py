@@ -105,13 +105,13 @@ def open_gacc_file(path: Path, *, relative_path: PurePath | None = None, block_s
         raise GaccFileError(
             shown, f"not a GACC download: expected a .csv or .xlsx file, got {path.suffix or 'no extension'!r}"
         )
-    flow = flow_from_path(relative_path or PurePath(path.name))
-    name_period = period_from_name(PurePath(path.name))
+    flow = flow_from_path(relative_path or path)
+    name_period = period_from_name(PurePath(shown))
     if path.suffix.lower() == ".xlsx":
         encoding = "xlsx"
         header_row = _xlsx_header(path, shown)
     else:
-        encoding = detect_encoding(path)
+        encoding = detect_encoding(path, shown)
         header_row = _csv_header(path, encoding, shown)
     header = map_header(shown, header_row)
     if "month" not in header.columns and name_period is None:

@@ -32,8 +32,17 @@ class LandingFile:
     def relative_path(self) -> PurePosixPath:
         return PurePosixPath(self.name)
 
+    def check_inside_landing(self) -> None:
+        """Refuse a file that resolves outside the landing folder (a symlink to elsewhere)."""
+        if not self.path.resolve().is_relative_to(self.landing.resolve()):
+            raise GaccFileError(self.name, f"refusing a file that resolves outside the landing folder {self.landing}")
+
     def sha256(self) -> str:
         digest = hashlib.sha256()
+        if not self.path.resolve().is_relative_to(self.landing.resolve()):
+            # Never read a file outside the landing folder, not even to hash it; it will be quarantined.
+            digest.update(str(self.path.resolve()).encode())
+            return digest.hexdigest()
         with self.path.open("rb") as f:
             while chunk := f.read(1 << 20):
                 digest.update(chunk)
@@ -45,11 +54,10 @@ def landing_file(landing: Path, name: str) -> LandingFile:
     relative = PurePosixPath(name)
     if relative.is_absolute() or ".." in relative.parts:
         raise GaccFileError(name, f"refusing a path outside the landing folder {landing}: names may not contain '..'")
-    path = landing / relative
-    if not path.resolve().is_relative_to(landing.resolve()):
-        raise GaccFileError(name, f"refusing a file that resolves outside the landing folder {landing} (a symlink?)")
-    stat = path.stat()
-    return LandingFile(landing, relative.as_posix(), stat.st_size, stat.st_mtime_ns)
+    stat = (landing / relative).stat()
+    file = LandingFile(landing, relative.as_posix(), stat.st_size, stat.st_mtime_ns)
+    file.check_inside_landing()
+    return file
 
 
 def scan_landing(landing: Path) -> list[LandingFile]:

@@ -100,6 +100,7 @@ def load_file(
 
     con.begin()
     try:
+        file.check_inside_landing()
         gacc = open_gacc_file(file.path, relative_path=file.relative_path)
         [(vintage,)] = con.execute("select nextval('audit.vintage_seq')").fetchall()
         failure: list[GaccFileError] = []

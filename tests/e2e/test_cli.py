@@ -1,0 +1,90 @@
+"""The commands people type, on the bundled sample: `rare-earth sample`, `load`, `status`."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration.warehouse import REPO_ROOT
+
+pytestmark = pytest.mark.slow
+
+
+def rare_earth(warehouse: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "WAREHOUSE_DIR": str(warehouse)}
+    env.pop("DAGSTER_HOME", None)
+    return subprocess.run(
+        [sys.executable, "-m", "orchestration.cli", *args],
+        env=env,
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+@pytest.fixture(scope="module")
+def loaded_sample(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    warehouse = tmp_path_factory.mktemp("cli") / "warehouse"
+    assert rare_earth(warehouse, "sample").returncode == 0
+    return warehouse, rare_earth(warehouse, "load")
+
+
+def test_load_ingests_every_sample_file(loaded_sample: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+    warehouse, load = loaded_sample
+    assert load.returncode == 0, load.stderr
+    assert "48 files loaded, 0 quarantined" in load.stdout
+    # Dagster's home is inside the warehouse folder, and the run is in its history.
+    assert (warehouse / "dagster_home" / "dagster.yaml").exists()
+    assert any((warehouse / "dagster_home").rglob("*.db"))
+
+
+def test_us_magnets_in_november_2025_are_582_tonnes(
+    loaded_sample: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
+    warehouse, _ = loaded_sample
+    con = duckdb.connect(str(warehouse / "build" / "rare_earth_build.duckdb"), read_only=True)
+    try:
+        [(tonnes,)] = con.execute(
+            """select sum(quantity_kg)/1000 from raw.customs_lines where flow='export' and hs_code='85051110'
+               and partner_code='502' and month='2025-11-01'"""
+        ).fetchall()
+    finally:
+        con.close()
+    assert tonnes == 582
+
+
+def test_status_lists_24_months_per_flow(loaded_sample: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+    warehouse, _ = loaded_sample
+    status = rare_earth(warehouse, "status")
+    assert status.returncode == 0
+    assert "exports: 24 months loaded" in status.stdout
+    assert "imports: 24 months loaded" in status.stdout
+    assert "2025-11  vintage" in status.stdout and "exports/2025/gacc_exports_2025-11.csv" in status.stdout
+    assert "quarantined files: 0" in status.stdout
+    assert "`load` currently ingests into the raw layer only" in status.stdout
+
+
+def test_a_second_load_is_a_no_op_and_a_bad_file_fails_the_load(
+    loaded_sample: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
+    warehouse, _ = loaded_sample
+    again = rare_earth(warehouse, "load")
+    assert again.returncode == 0
+    assert "nothing new" in again.stdout
+    bad = warehouse / "landing" / "exports" / "2025" / "gacc_exports_2025-11 (revised).csv"
+    bad.write_text("商品编码,第一数量\n85051110,lots\n", encoding="utf-8")
+    load = rare_earth(warehouse, "load")
+    assert load.returncode != 0
+    assert "0 files loaded, 1 quarantined" in load.stdout
+    assert (
+        "quarantined, not loaded: exports/2025/gacc_exports_2025-11 (revised).csv, line 2: column 第一数量 / Quantity: "
+        "expected a number, found 'lots'" in load.stderr
+    )
+    status = rare_earth(warehouse, "status")
+    assert "quarantined files: 1" in status.stdout and "(revised).csv" in status.stdout
