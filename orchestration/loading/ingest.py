@@ -58,6 +58,25 @@ def _in_range(file: LandingFile, months: MonthRange | None) -> bool:
     return not covered or any(first <= m <= last for m in covered)
 
 
+def recorded_files(warehouse: Warehouse) -> set[tuple[str, str]] | None:
+    """(file name, sha256) of every file the warehouse has recorded; None while a load holds the database.
+
+    Taking the writer lock without waiting means a reader here can never make a starting load fail
+    on DuckDB's file lock.
+    """
+    if not warehouse.build_db.exists():
+        return set()
+    try:
+        with warehouse.writer_lock(timeout_s=0):
+            con = duckdb.connect(str(warehouse.build_db), read_only=True)
+            try:
+                return set(con.execute("select file_name, sha256 from audit.files").fetchall())
+            finally:
+                con.close()
+    except TimeoutError:
+        return None
+
+
 def ingest_landing(
     warehouse: Warehouse,
     months: MonthRange | None = None,

@@ -72,3 +72,17 @@ def test_materialising_a_month_reports_rows_files_tonnes_and_a_preview(tmp_path:
     assert metadata["tonnes_by_group"].value["export:magnets"] == 6150.0
     assert metadata["dagster/row_count"].value > 0
     assert "85051110" in metadata["preview"].value
+
+
+def test_the_sensor_skips_files_a_cli_load_already_took_unless_a_load_holds_the_lock(tmp_path: Path) -> None:
+    from orchestration.loading.ingest import ingest_landing
+    from orchestration.warehouse import Warehouse
+
+    write_sample_files(tmp_path / "landing")
+    ingest_landing(Warehouse(tmp_path))
+    resources = {"warehouse": WarehouseResource(warehouse_dir=str(tmp_path))}
+    with dg.build_sensor_context(resources=resources) as context:
+        assert landing_folder_sensor(context).run_requests == []
+    # While a load holds the build database the sensor cannot look; run keys still prevent repeats.
+    with Warehouse(tmp_path).writer_lock(), dg.build_sensor_context(resources=resources) as context:
+        assert len(landing_folder_sensor(context).run_requests) == 48

@@ -7,7 +7,7 @@ import dagster as dg
 from orchestration.defs.jobs import monthly_load
 from orchestration.defs.partitions import latest_month, partition_range_tags
 from orchestration.defs.resources import WarehouseResource
-from orchestration.loading.ingest import file_months
+from orchestration.loading.ingest import file_months, recorded_files
 from orchestration.loading.landing import scan_landing
 
 
@@ -21,7 +21,10 @@ def landing_folder_sensor(context: dg.SensorEvaluationContext, warehouse: Wareho
     # The cursor remembers each file's size, mtime and hash so that unchanged files are not hashed
     # again; it never opens the build database, which a running load holds.
     known: dict[str, list] = json.loads(context.cursor) if context.cursor else {}
-    landing = warehouse.get().landing
+    wh = warehouse.get()
+    landing = wh.landing
+    # Files a CLI load already took need no run; while a load runs, run keys alone prevent repeats.
+    recorded = recorded_files(wh) or set()
     requests: list[dg.RunRequest] = []
     seen: dict[str, list] = {}
     for file in scan_landing(landing) if landing.exists() else []:
@@ -31,7 +34,7 @@ def landing_folder_sensor(context: dg.SensorEvaluationContext, warehouse: Wareho
             continue
         sha = file.sha256()
         seen[file.name] = [file.size_bytes, file.mtime_ns, sha]
-        if previous and previous[2] == sha:
+        if (previous and previous[2] == sha) or (file.name, sha) in recorded:
             continue
         # A file whose months cannot be told still gets a run (of the latest month), which
         # quarantines it with the reason.
