@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 
 import duckdb
@@ -120,16 +120,17 @@ def load_file(
 
         incoming = pa.RecordBatchReader.from_batches(RAW_LINE_SCHEMA, guarded())
         con.register("incoming_lines", incoming)
-        loaded_at = datetime.now(UTC)
-        con.execute(
-            f"""insert into {RAW_TABLE}
-                select ?, month, period_months, hs_code, commodity_name, partner_code, partner_name,
-                       regime_code, regime_name, province_code, province_name, quantity, unit,
-                       quantity_2, unit_2, value_usd, value_cny, ?, ?, row_number, ?, ?
-                from incoming_lines""",
-            [gacc.flow, file.name, sha256, vintage, loaded_at],
-        )
-        con.unregister("incoming_lines")
+        try:
+            con.execute(
+                f"""insert into {RAW_TABLE}
+                    select ?, month, period_months, hs_code, commodity_name, partner_code, partner_name,
+                           regime_code, regime_name, province_code, province_name, quantity, unit,
+                           quantity_2, unit_2, value_usd, value_cny, ?, ?, row_number, ?, ?
+                    from incoming_lines""",
+                [gacc.flow, file.name, sha256, vintage, datetime.now(UTC)],
+            )
+        finally:
+            con.unregister("incoming_lines")
         if failure:
             raise failure[0]
         if rows_read == PORTAL_ROW_CAP:
@@ -155,7 +156,7 @@ def load_file(
         )
         superseded = tuple(_mark_superseded(con))
         con.commit()
-        return FileOutcome(**{**outcome.__dict__, "superseded": superseded})
+        return replace(outcome, superseded=superseded)
     except GaccFileError as err:
         con.rollback()
         outcome = FileOutcome(file.name, sha256, "quarantined", reason=str(err))

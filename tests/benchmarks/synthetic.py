@@ -342,8 +342,12 @@ def ensure_decode_check_file(data_dir: Path, megabytes: int, seed: int, vocab: V
         with path.with_name(path.name + ".part").open("wb") as out:
             out.write(_header("zh"))
             for chunk in _repeating_chunks(vocab, seed + 1):
-                _write_lines(out, formatter.lines(chunk))
-                rows += len(chunk.code)
+                lines = formatter.lines(chunk)
+                # Stop at the first line that reaches the target size, not at the end of a 25 MB chunk.
+                ends = np.cumsum(pc.binary_length(lines).to_numpy()) + out.tell()
+                keep = min(len(lines), int(np.searchsorted(ends, target)) + 1)
+                _write_lines(out, lines.slice(0, keep))
+                rows += keep
                 if out.tell() >= target:
                     break
         _finish(folder, {"zh": path}, rows)
