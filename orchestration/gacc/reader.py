@@ -40,9 +40,9 @@ RAW_LINE_SCHEMA = pa.schema(
 """One customs line as the raw layer stores it (lineage columns are added by the loader)."""
 
 SUPPORTED_SUFFIXES = (".csv", ".xlsx")
-# Arrow reads ahead by dozens of blocks when cleaning is the slower stage: 2 MB blocks keep a 5-million
-# row load around 600 MB peak at the same speed as 8 MB blocks (measured in tests/benchmarks).
-_BLOCK_SIZE = 2 << 20
+# Arrow reads ahead by dozens of blocks when cleaning is the slower stage: 1 MB blocks keep a 5-million
+# row load near 700 MB peak (8 MB blocks: 1.2 GB) at about the same speed (tests/benchmarks).
+_BLOCK_SIZE = 1 << 20
 _XLSX_BATCH_ROWS = 50_000
 _CLEANING_THREADS = 2
 _MISSING = ("", "?")

@@ -19,7 +19,7 @@ def rare_earth(warehouse: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "WAREHOUSE_DIR": str(warehouse)}
     env.pop("DAGSTER_HOME", None)
     return subprocess.run(
-        [sys.executable, "-m", "orchestration.cli", *args],
+        [str(Path(sys.executable).with_name("rare-earth")), *args],
         env=env,
         cwd=REPO_ROOT,
         capture_output=True,
@@ -88,3 +88,11 @@ def test_a_second_load_is_a_no_op_and_a_bad_file_fails_the_load(
     )
     status = rare_earth(warehouse, "status")
     assert "quarantined files: 1" in status.stdout and "(revised).csv" in status.stdout
+
+
+def test_the_warehouse_folder_comes_from_the_flag_before_or_after_the_command(tmp_path: Path) -> None:
+    for args in (("--warehouse", str(tmp_path / "a"), "status"), ("status", "--warehouse", str(tmp_path / "a"))):
+        result = rare_earth(tmp_path / "elsewhere", *args)
+        assert result.returncode == 0
+        assert f"no warehouse at {tmp_path / 'a'} yet" in result.stdout
+    assert not (tmp_path / "elsewhere").exists()
