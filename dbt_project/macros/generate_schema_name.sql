@@ -1,0 +1,5 @@
+{#- Schemas are named exactly as configured (marts, staging, ...), not prefixed with the target's:
+    analysts and BI tools query `marts.*`. -#}
+{% macro generate_schema_name(custom_schema_name, node) -%}
+    {{ custom_schema_name if custom_schema_name is not none else target.schema }}
+{%- endmacro %}

@@ -1,0 +1,24 @@
+{#- "US-bound rare-earth magnet exports fell 11.3% month on month to 582 t, while all rare-earth
+    exports rose 20.4%": a sentence a reader would quote, from three figures of a month. -#}
+{% macro change_phrase(pct) -%}
+    case
+        when {{ pct }} > 0 then 'rose ' || format('{:.1f}', cast({{ pct }} as double)) || '%'
+        when {{ pct }} < 0 then 'fell ' || format('{:.1f}', -cast({{ pct }} as double)) || '%'
+        else 'were unchanged'
+    end
+{%- endmacro %}
+
+{% macro headline_sentence(us_tonnes, us_mom_pct, all_mom_pct) -%}
+    'US-bound rare-earth magnet exports '
+    || case
+        when {{ us_mom_pct }} is null then 'were ' || format('{:,.0f}', cast({{ us_tonnes }} as double)) || ' t'
+        when round({{ us_mom_pct }}, 1) = 0 then 'held at ' || format('{:,.0f}', cast({{ us_tonnes }} as double)) || ' t'
+        else {{ change_phrase(us_mom_pct) }} || ' month on month to ' || format('{:,.0f}', cast({{ us_tonnes }} as double)) || ' t'
+    end
+    || case
+        when {{ all_mom_pct }} is null then ''
+        when sign(coalesce({{ us_mom_pct }}, 0)) = sign({{ all_mom_pct }}) then ', and all rare-earth exports '
+        else ', while all rare-earth exports '
+    end
+    || case when {{ all_mom_pct }} is null then '' else {{ change_phrase(all_mom_pct) }} end
+{%- endmacro %}

@@ -1,0 +1,24 @@
+-- Every GACC trading partner, plus an 'unknown' row for any code the customs lines use that the code
+-- list lacks, so that no line is dropped by a join (a warning-level test names such codes).
+with seen as (
+    select distinct partner_code from {{ ref('stg_customs__trade_lines') }}
+)
+
+select
+    cast(partner_code as varchar) as partner_code,
+    cast(name_zh as varchar) as name_zh,
+    cast(name_en as varchar) as name_en,
+    cast(nullif(iso3, '') as varchar) as iso3,
+    cast(region as varchar) as region,
+    true as is_known
+from {{ ref('dim_partner_codes') }}
+union all
+select
+    seen.partner_code,
+    null,
+    'Unknown partner ' || seen.partner_code,
+    null,
+    'Unknown',
+    false
+from seen
+anti join {{ ref('dim_partner_codes') }} as known on known.partner_code = seen.partner_code

@@ -1,0 +1,26 @@
+-- Every 8-digit commodity code of the 2023 list with its product group, plus an 'unknown' row for any
+-- code the customs lines use that the list lacks (a warning-level test names such codes).
+with seen as (
+    select distinct hs_code from {{ ref('stg_customs__trade_lines') }}
+)
+
+select
+    cast(hs_code as varchar) as hs_code,
+    cast(description_zh as varchar) as description_zh,
+    cast(description_en as varchar) as description_en,
+    cast(unit_en as varchar) as unit_en,
+    cast(product_group as varchar) as product_group,
+    cast(is_rare_earth as boolean) as is_rare_earth,
+    true as is_known
+from {{ ref('dim_product_codes') }}
+union all
+select
+    seen.hs_code,
+    null,
+    'Unknown commodity ' || seen.hs_code,
+    null,
+    {{ product_group_of('seen.hs_code') }},
+    {{ product_group_of('seen.hs_code') }} <> 'other',
+    false
+from seen
+anti join {{ ref('dim_product_codes') }} as known on known.hs_code = seen.hs_code

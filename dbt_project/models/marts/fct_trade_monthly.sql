@@ -1,0 +1,22 @@
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='month', on_schema_change='fail') }}
+-- One row per month x flow x commodity x partner, current vintage, with its product group.
+select
+    lines.month,
+    cast(lines.period_months as integer) as period_months,
+    lines.flow,
+    lines.hs_code,
+    product.product_group,
+    lines.partner_code,
+    partner.name_en as partner_name_en,
+    partner.iso3 as partner_iso3,
+    lines.quantity_kg,
+    cast(lines.quantity_kg / 1000 as decimal(18, 6)) as tonnes,
+    lines.value_usd,
+    lines.value_cny,
+    lines.vintage,
+    lines.source_file,
+    lines.non_kilogram_lines
+from {{ ref('int_trade__monthly_lines') }} as lines
+inner join {{ ref('dim_product') }} as product on product.hs_code = lines.hs_code
+inner join {{ ref('dim_partner') }} as partner on partner.partner_code = lines.partner_code
+where {{ months_in_run('lines.month') }}

@@ -1,0 +1,59 @@
+-- One row per month: the figures a reader quotes, the trailing-12-month trough of US-bound magnets,
+-- and a generated headline sentence.
+with groups as (
+    select * from {{ ref('exports_by_group_monthly') }}
+),
+
+months as (
+    select distinct month from groups where partner_code = 'WORLD'
+),
+
+figures as (
+    select
+        months.month,
+        -- A month with exports but no US-bound magnet line shipped none to the US.
+        coalesce(us.tonnes, 0) as us_magnet_tonnes,
+        us.mom_pct as us_magnet_mom_pct,
+        us.yoy_pct as us_magnet_yoy_pct,
+        world_magnets.tonnes as world_magnet_tonnes,
+        world_magnets.mom_pct as world_magnet_mom_pct,
+        all_rare_earth.tonnes as all_rare_earth_tonnes,
+        all_rare_earth.mom_pct as all_rare_earth_mom_pct
+    from months
+    left join groups as us
+        on us.month = months.month and us.product_group = 'magnets' and us.partner_code = '502'
+    left join groups as world_magnets
+        on world_magnets.month = months.month and world_magnets.product_group = 'magnets'
+        and world_magnets.partner_code = 'WORLD'
+    left join groups as all_rare_earth
+        on all_rare_earth.month = months.month and all_rare_earth.product_group = 'all_rare_earth'
+        and all_rare_earth.partner_code = 'WORLD'
+),
+
+troughs as (
+    select
+        figures.month,
+        min(window_month.us_magnet_tonnes) as us_magnet_trough_tonnes,
+        first(window_month.month order by window_month.us_magnet_tonnes, window_month.month) as us_magnet_trough_month
+    from figures
+    inner join figures as window_month
+        on window_month.month between cast(figures.month - interval 11 month as date) and figures.month
+    group by figures.month
+)
+
+select
+    figures.month,
+    cast(figures.us_magnet_tonnes as decimal(18, 6)) as us_magnet_tonnes,
+    figures.us_magnet_mom_pct,
+    figures.us_magnet_yoy_pct,
+    figures.world_magnet_tonnes,
+    figures.world_magnet_mom_pct,
+    figures.all_rare_earth_tonnes,
+    figures.all_rare_earth_mom_pct,
+    figures.us_magnet_mom_pct < figures.all_rare_earth_mom_pct as magnets_lagging,
+    cast(troughs.us_magnet_trough_tonnes as decimal(18, 6)) as us_magnet_trough_tonnes,
+    troughs.us_magnet_trough_month,
+    {{ headline_sentence('figures.us_magnet_tonnes', 'figures.us_magnet_mom_pct', 'figures.all_rare_earth_mom_pct') }}
+        as headline
+from figures
+inner join troughs on troughs.month = figures.month

@@ -1,0 +1,23 @@
+-- One row per raw customs line, every vintage: renamed, typed and trimmed, nothing dropped.
+select
+    flow,
+    month,
+    cast(period_months as integer) as period_months,
+    trim(hs_code) as hs_code,
+    nullif(trim(commodity_name), '') as commodity_name,
+    coalesce(nullif(trim(partner_code), ''), 'n/a') as partner_code,
+    nullif(trim(partner_name), '') as partner_name,
+    nullif(trim(regime_code), '') as regime_code,
+    nullif(trim(province_code), '') as province_code,
+    quantity_kg as quantity,
+    nullif(trim(unit), '') as unit,
+    quantity_2,
+    nullif(trim(unit_2), '') as unit_2,
+    value_usd,
+    value_cny,
+    source_file,
+    source_sha256,
+    row_number as source_row_number,
+    vintage,
+    loaded_at
+from {{ source('raw', 'customs_lines') }}
