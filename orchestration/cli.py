@@ -6,6 +6,7 @@ import argparse
 import os
 import shutil
 import sys
+import warnings
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -13,12 +14,12 @@ import duckdb
 
 from orchestration.loading.ingest import connect_build_db, file_months
 from orchestration.loading.landing import scan_landing, unseen_files
-from orchestration.loading.summary import loaded_months, quarantined_files
+from orchestration.loading.summary import latest_headline, loaded_months, quarantined_files
 from orchestration.warehouse import REPO_ROOT, Warehouse
 
 PIPELINE_STAGE_NOTE = (
-    "note: `load` currently ingests into the raw layer only; dbt marts, expectations and publishing "
-    "arrive with the following issues, so nothing is published yet."
+    "note: `load` ingests and builds the dbt marts in the build database; expectation suites and "
+    "publishing (the read-only rare_earth.duckdb, Parquet, PostgreSQL) are not built yet."
 )
 
 
@@ -66,6 +67,7 @@ def cmd_load(args: argparse.Namespace) -> int:
     prepare_dagster_home(warehouse)
     import dagster as dg
 
+    warnings.filterwarnings("ignore", category=dg.BetaWarning)
     from orchestration.definitions import defs
     from orchestration.defs.partitions import partition_range_tags
 
@@ -84,6 +86,7 @@ def cmd_load(args: argparse.Namespace) -> int:
             "select file_name, status, months, rows, reason from audit.files where seen_at >= ? order by file_name",
             [started],
         ).fetchall()
+        headline = latest_headline(con)
     finally:
         con.close()
     for name, status, file_months_label, rows, reason in seen:
@@ -92,6 +95,9 @@ def cmd_load(args: argparse.Namespace) -> int:
     quarantined = [row for row in seen if row[1] == "quarantined"]
     loaded = [row for row in seen if row[1] == "loaded"]
     print(f"{len(loaded)} files loaded, {len(quarantined)} quarantined, run {result.run_id}")
+    if headline:
+        print(f"latest headline: {headline}")
+    print(f"warehouse: {warehouse.build_db} (marts.*, audit.*, raw.*)")
     if not result.success:
         print("the load run failed; see the run in the Dagster UI (make dev) or the log above", file=sys.stderr)
         return 1

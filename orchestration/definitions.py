@@ -7,11 +7,13 @@ from orchestration.defs.ingest.schedules import after_detailed_release
 from orchestration.defs.ingest.sensors import landing_folder_sensor
 from orchestration.defs.jobs import monthly_load
 from orchestration.defs.resources import WarehouseResource
+from orchestration.defs.transform.assets import rare_earth_dbt_models
+from orchestration.defs.transform.project import dbt_resource
 
 defs = dg.Definitions(
-    assets=[landing_folder, raw_customs_lines],
+    assets=[landing_folder, raw_customs_lines, rare_earth_dbt_models],
     jobs=[monthly_load],
     sensors=[landing_folder_sensor],
     schedules=[after_detailed_release],
-    resources={"warehouse": WarehouseResource()},
+    resources={"warehouse": WarehouseResource(), "dbt": dbt_resource()},
 )

@@ -8,9 +8,9 @@ from orchestration.defs.partitions import monthly_partitions
 
 monthly_load = dg.define_asset_job(
     name="monthly_load",
-    selection=dg.AssetSelection.groups("ingest") - dg.AssetSelection.keys(["landing", "gacc_files"]),
+    selection=dg.AssetSelection.all() - dg.AssetSelection.keys(["landing", "gacc_files"]),
     partitions_def=monthly_partitions,
-    description="Ingest the landing files for the chosen months (later: dbt build, checks, publish).",
+    description="Ingest the landing files for the chosen months, then `dbt build` those months.",
     # One process: DuckDB allows one writer, and each extra step process costs seconds of imports.
     executor_def=dg.in_process_executor,
 )

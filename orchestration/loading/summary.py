@@ -76,3 +76,22 @@ def quarantined_files(con: duckdb.DuckDBPyConnection) -> list[QuarantinedFile]:
             order by file_name"""
     ).fetchall()
     return [QuarantinedFile(*row) for row in rows]
+
+
+def relation_shape(con: duckdb.DuckDBPyConnection, relation: str) -> tuple[int, list[tuple[str, str]]]:
+    """Row count and (column, type) pairs of a table or view, e.g. '"db"."marts"."fct_trade_monthly"'."""
+    [(rows,)] = con.execute(f"select count(*) from {relation}").fetchall()
+    columns = con.execute(f"select column_name, column_type from (describe {relation})").fetchall()
+    return rows, [(name, type_) for name, type_ in columns]
+
+
+def latest_headline(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The generated headline of the latest month, once the marts exist."""
+    try:
+        rows = con.execute(
+            """select strftime(month, '%Y-%m') || ': ' || headline
+               from marts.monthly_headlines order by month desc limit 1"""
+        ).fetchall()
+    except duckdb.CatalogException:
+        return None
+    return rows[0][0] if rows else None

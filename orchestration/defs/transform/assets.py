@@ -1,0 +1,93 @@
+"""dbt models, seeds and tests as Dagster assets and checks, partitioned by month like the ingest."""
+
+import json
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import dagster as dg
+import duckdb
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
+
+from orchestration.defs.partitions import month_range, monthly_partitions, single_run
+from orchestration.defs.resources import WarehouseResource
+from orchestration.defs.transform.project import rare_earth_dbt
+from orchestration.loading.summary import relation_shape
+
+OWNER = "team:analytics-engineering"
+
+
+class RareEarthTranslator(DagsterDbtTranslator):
+    """Groups by dbt folder (staging, intermediate, marts) and keys by schema, e.g. marts/fct_trade_monthly."""
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        if dbt_resource_props["resource_type"] == "seed":
+            return "staging"
+        fqn = dbt_resource_props.get("fqn", [])
+        return fqn[1] if len(fqn) > 2 else "marts"
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        if dbt_resource_props["resource_type"] in ("model", "seed"):
+            return dg.AssetKey([dbt_resource_props["schema"], dbt_resource_props["name"]])
+        return super().get_asset_key(dbt_resource_props)
+
+    def get_owners(self, dbt_resource_props: Mapping[str, Any]) -> list[str]:
+        return [OWNER]
+
+
+translator = RareEarthTranslator(
+    # raw.customs_lines, raw.current_customs_lines and audit.files are all written by the one ingest asset.
+    settings=DagsterDbtTranslatorSettings(enable_duplicate_source_asset_keys=True)
+)
+
+
+def _relations() -> dict[str, str]:
+    manifest = json.loads(rare_earth_dbt.manifest_path.read_text())
+    return {
+        unique_id: node["relation_name"]
+        for unique_id, node in manifest["nodes"].items()
+        if node["resource_type"] in ("model", "seed") and node.get("relation_name")
+    }
+
+
+@dbt_assets(
+    manifest=rare_earth_dbt.manifest_path,
+    project=rare_earth_dbt,
+    dagster_dbt_translator=translator,
+    partitions_def=monthly_partitions,
+    backfill_policy=single_run,
+    pool="duckdb_writer",
+)
+def rare_earth_dbt_models(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
+) -> Iterator[Any]:
+    """`dbt build` for the run's months: incremental models rewrite only those months."""
+    first, last = month_range(context)
+    wh = warehouse.get()
+    args = ["build", "--vars", json.dumps({"month_start": f"{first}", "month_end": f"{last}"})]
+    with wh.writer_lock():
+        # dbt-duckdb holds the database for the whole build, so row counts and column types are read
+        # after it exits (dagster-dbt's fetch_row_counts would race it for DuckDB's file lock).
+        invocation = dbt.cli(args, context=context, raise_on_error=False)
+        events = list(invocation.stream())
+        relations = _relations()
+        con = duckdb.connect(str(wh.build_db), read_only=True)
+        try:
+            for event in events:
+                yield _with_shape(con, relations, event)
+        finally:
+            con.close()
+    if not invocation.is_successful():
+        raise dg.Failure(f"dbt build failed for {first:%Y-%m}..{last:%Y-%m}: {invocation.get_error()}")
+
+
+def _with_shape(con: duckdb.DuckDBPyConnection, relations: dict[str, str], event: Any) -> Any:
+    """A model's materialisation with its row count and column types, as the UI shows for tables."""
+    if not isinstance(event, dg.Output):
+        return event
+    unique_id = event.metadata.get("unique_id")
+    relation = relations.get(unique_id.value) if isinstance(unique_id, dg.TextMetadataValue) else None
+    if relation is None:
+        return event
+    rows, columns = relation_shape(con, relation)
+    schema = dg.TableSchema(columns=[dg.TableColumn(name, type_) for name, type_ in columns])
+    return event.with_metadata({**event.metadata, "dagster/row_count": rows, "dagster/column_schema": schema})
