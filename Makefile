@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export WAREHOUSE_DIR ?= $(CURDIR)/warehouse
 
-.PHONY: install demo test lint dev bench clean
+.PHONY: install parse demo test lint dev bench clean
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,7 +14,11 @@ $(STAMP): pyproject.toml requirements.lock
 
 install: $(STAMP)
 
-demo: install
+# Dagster loads dbt assets from target/manifest.json; outside `dagster dev` nothing else writes it.
+parse: install
+	cd dbt_project && ../$(BIN)/dbt parse --quiet --profiles-dir .
+
+demo: parse
 	$(BIN)/rare-earth sample
 	$(BIN)/rare-earth load
 	$(BIN)/rare-earth status
@@ -22,10 +26,10 @@ demo: install
 lint: install
 	$(BIN)/ruff check .
 
-test: install lint
+test: parse lint
 	$(BIN)/python -m pytest
 
-dev: install
+dev: parse
 	mkdir -p $(WAREHOUSE_DIR)/dagster_home
 	test -f $(WAREHOUSE_DIR)/dagster_home/dagster.yaml || cp dagster.yaml $(WAREHOUSE_DIR)/dagster_home/
 	DAGSTER_HOME=$(WAREHOUSE_DIR)/dagster_home $(BIN)/dagster dev -m orchestration.definitions -h 127.0.0.1 -p 3000

@@ -17,7 +17,7 @@
     end
     || case
         when {{ all_mom_pct }} is null then ''
-        when sign(coalesce({{ us_mom_pct }}, 0)) = sign({{ all_mom_pct }}) then ', and all rare-earth exports '
+        when sign(round(coalesce({{ us_mom_pct }}, 0), 1)) = sign(round({{ all_mom_pct }}, 1)) then ', and all rare-earth exports '
         else ', while all rare-earth exports '
     end
     || case when {{ all_mom_pct }} is null then '' else {{ change_phrase(all_mom_pct) }} end

@@ -23,6 +23,8 @@ def test_the_code_location_loads_with_ingest_assets_sensor_and_schedule() -> Non
     assert repo.get_sensor_def("landing_folder_sensor").job_name == "monthly_load"
     schedule = repo.get_schedule_def("after_detailed_release")
     assert schedule.cron_schedule == "0 6 21 * *"
+    groups = {repo.asset_graph.get(k).group_name for k in repo.asset_graph.get_all_asset_keys()}
+    assert {"ingest", "staging", "intermediate", "marts"} <= groups
     raw = repo.asset_graph.get(dg.AssetKey(["raw", "customs_lines"]))
     assert raw.group_name == "ingest"
     assert isinstance(raw.partitions_def, dg.MonthlyPartitionsDefinition)
@@ -86,3 +88,21 @@ def test_the_sensor_skips_files_a_cli_load_already_took_unless_a_load_holds_the_
     # While a load holds the build database the sensor cannot look; run keys still prevent repeats.
     with Warehouse(tmp_path).writer_lock(), dg.build_sensor_context(resources=resources) as context:
         assert len(landing_folder_sensor(context).run_requests) == 48
+
+
+def test_lineage_runs_from_the_landing_folder_to_every_mart_without_gaps() -> None:
+    graph = defs.get_repository_def().asset_graph
+    for mart in ("fct_trade_monthly", "exports_by_group_monthly", "magnet_exports_monthly", "monthly_headlines"):
+        ancestors, frontier = set(), [dg.AssetKey(["marts", mart])]
+        while frontier:
+            parents = graph.get(frontier.pop()).parent_keys
+            frontier += [p for p in parents if p.to_user_string() not in ancestors]
+            ancestors |= {p.to_user_string() for p in parents}
+        assert {"landing/gacc_files", "raw/customs_lines", "staging/stg_customs__trade_lines"} <= ancestors, mart
+    node = graph.get(dg.AssetKey(["marts", "fct_trade_monthly"]))
+    assert node.group_name == "marts" and isinstance(node.partitions_def, dg.MonthlyPartitionsDefinition)
+    checks = {
+        key.name for key in graph.asset_check_keys if key.asset_key == dg.AssetKey(["marts", "fct_trade_monthly"])
+    }
+    assert any(name.startswith("unique_combination") for name in checks)
+    assert any(name.startswith("relationships") for name in checks)

@@ -59,6 +59,28 @@ def test_us_magnets_in_november_2025_are_582_tonnes(
     assert tonnes == 582
 
 
+def test_load_builds_the_marts_and_records_row_counts_in_dagster(
+    loaded_sample: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
+    warehouse, load = loaded_sample
+    assert "latest headline: 2025-12: US-bound rare-earth magnet exports fell 3.1% month on month to 564 t" in (
+        load.stdout
+    )
+    import dagster as dg
+
+    os.environ["DAGSTER_HOME"] = str(warehouse / "dagster_home")
+    try:
+        instance = dg.DagsterInstance.get()
+    finally:
+        del os.environ["DAGSTER_HOME"]
+    with instance:
+        event = instance.get_latest_materialization_event(dg.AssetKey(["marts", "monthly_headlines"]))
+        assert event is not None
+        metadata = event.asset_materialization.metadata  # type: ignore[union-attr]
+        assert metadata["dagster/row_count"].value == 24
+        assert "headline" in [c.name for c in metadata["dagster/column_schema"].value.columns]
+
+
 def test_status_lists_24_months_per_flow(loaded_sample: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
     warehouse, _ = loaded_sample
     status = rare_earth(warehouse, "status")
@@ -67,7 +89,7 @@ def test_status_lists_24_months_per_flow(loaded_sample: tuple[Path, subprocess.C
     assert "imports: 24 months loaded" in status.stdout
     assert "2025-11  vintage" in status.stdout and "exports/2025/gacc_exports_2025-11.csv" in status.stdout
     assert "quarantined files: 0" in status.stdout
-    assert "`load` currently ingests into the raw layer only" in status.stdout
+    assert "expectation suites and publishing" in status.stdout
 
 
 def test_a_second_load_is_a_no_op_and_a_bad_file_fails_the_load(

@@ -21,7 +21,7 @@ select
     current_month.month,
     current_month.product_group,
     current_month.partner_code,
-    coalesce(partner.name_en, 'World') as partner_name_en,
+    case when current_month.partner_code = 'WORLD' then 'World' else partner.name_en end as partner_name_en,
     current_month.tonnes,
     current_month.value_usd,
     previous_month.tonnes as tonnes_prev_month,

@@ -1,0 +1,243 @@
+"""The marts from the sample files, through real dbt builds: published figures, incremental = full."""
+
+from __future__ import annotations
+
+import csv
+import os
+import shutil
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration.loading.ingest import ingest_landing
+from orchestration.sample import write_sample_files
+from orchestration.warehouse import REPO_ROOT, Warehouse
+
+pytestmark = pytest.mark.slow
+MARTS = ("fct_trade_monthly", "exports_by_group_monthly", "magnet_exports_monthly", "monthly_headlines")
+
+
+def dbt_build(warehouse: Warehouse, tmp: Path, *args: str) -> str:
+    result = subprocess.run(
+        [
+            str(Path(sys.executable).with_name("dbt")),
+            "build",
+            "--project-dir",
+            "dbt_project",
+            "--profiles-dir",
+            "dbt_project",
+            "--target-path",
+            str(tmp / "dbt-target"),
+            *args,
+        ],
+        cwd=REPO_ROOT,
+        env={**os.environ, "WAREHOUSE_DIR": str(warehouse.root)},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stdout[-4000:]
+    return result.stdout
+
+
+def months_vars(first: str, last: str | None = None) -> list[str]:
+    return ["--vars", f"{{month_start: '{first}', month_end: '{last or first}'}}"]
+
+
+def query(warehouse: Warehouse, sql: str) -> list[tuple]:
+    con = duckdb.connect(str(warehouse.build_db), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+@pytest.fixture(scope="module")
+def sample_marts(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
+    tmp = tmp_path_factory.mktemp("marts")
+    warehouse = Warehouse(tmp / "warehouse").ensure()
+    write_sample_files(warehouse.landing)
+    ingest_landing(warehouse)
+    dbt_build(warehouse, tmp)
+    return warehouse
+
+
+def test_us_magnets_in_november_2025_fell_11_3_percent_to_582_tonnes(sample_marts: Warehouse) -> None:
+    nov = query(
+        sample_marts,
+        """select tonnes, round(mom_pct, 1) from marts.magnet_exports_monthly
+                                 where month = '2025-11-01' and partner_code = '502'""",
+    )
+    may = query(
+        sample_marts,
+        """select tonnes from marts.magnet_exports_monthly
+                                 where month = '2025-05-01' and partner_code = '502'""",
+    )
+    assert nov == [(Decimal(582), -11.3)]
+    assert may == [(Decimal(46),)]
+
+
+def test_the_november_2025_headline(sample_marts: Warehouse) -> None:
+    [row] = query(
+        sample_marts,
+        """select world_magnet_tonnes, magnets_lagging, us_magnet_trough_tonnes,
+                                          us_magnet_trough_month, headline
+                                   from marts.monthly_headlines where month = '2025-11-01'""",
+    )
+    world, lagging, trough, trough_month, headline = row
+    assert (world, lagging, trough, str(trough_month)) == (Decimal(6150), True, Decimal(46), "2025-05-01")
+    assert headline.startswith("US-bound rare-earth magnet exports fell 11.3% month on month to 582 t, while all ")
+
+
+def published_export_figures() -> list[dict[str, str]]:
+    with (REPO_ROOT / "reference" / "published_figures.csv").open(encoding="utf-8") as f:
+        return [row for row in csv.DictReader(f) if row["flow"] == "export"]
+
+
+@pytest.mark.parametrize(
+    "figure",
+    published_export_figures(),
+    ids=lambda r: f"{r['period']}-{r['series']}-{r['partner_code'] or 'world'}",
+)
+def test_every_published_export_figure_is_reproduced_to_the_tonne(
+    sample_marts: Warehouse, figure: dict[str, str]
+) -> None:
+    period = figure["period"]
+    if ".." in period:  # a Jan–Feb combined release: the sum of the two months
+        year = period[:4]
+        where = f"month in ('{year}-01-01', '{year}-02-01')"
+    elif len(period) == 4:  # a year total
+        where = f"year(month) = {period}"
+    else:
+        where = f"month = '{period}-01'"
+    partner = figure["partner_code"] or "WORLD"
+    [(tonnes,)] = query(
+        sample_marts,
+        f"""select sum(tonnes) from marts.exports_by_group_monthly
+        where product_group = '{figure["series"]}' and partner_code = '{partner}' and {where}""",
+    )
+    assert tonnes is not None
+    assert abs(float(tonnes) - float(figure["tonnes"])) <= 0.5, (figure, tonnes)
+
+
+def test_contracts_hold_on_every_mart(sample_marts: Warehouse) -> None:
+    columns = dict(
+        query(
+            sample_marts,
+            """select table_name, list(column_name order by ordinal_position)
+                                          from information_schema.columns where table_schema = 'marts'
+                                          group by table_name""",
+        )
+    )
+    assert columns["fct_trade_monthly"][:14] == [
+        "month",
+        "period_months",
+        "flow",
+        "hs_code",
+        "product_group",
+        "partner_code",
+        "partner_name_en",
+        "partner_iso3",
+        "quantity_kg",
+        "tonnes",
+        "value_usd",
+        "value_cny",
+        "vintage",
+        "source_file",
+    ]
+    assert columns["exports_by_group_monthly"] == [
+        "month",
+        "product_group",
+        "partner_code",
+        "partner_name_en",
+        "tonnes",
+        "value_usd",
+        "tonnes_prev_month",
+        "mom_pct",
+        "tonnes_prev_year",
+        "yoy_pct",
+        "share_of_world_pct",
+        "ytd_tonnes",
+        "rank_in_month",
+    ]
+    assert columns["monthly_headlines"] == [
+        "month",
+        "us_magnet_tonnes",
+        "us_magnet_mom_pct",
+        "us_magnet_yoy_pct",
+        "world_magnet_tonnes",
+        "world_magnet_mom_pct",
+        "all_rare_earth_tonnes",
+        "all_rare_earth_mom_pct",
+        "magnets_lagging",
+        "us_magnet_trough_tonnes",
+        "us_magnet_trough_month",
+        "headline",
+    ]
+    assert columns["dim_partner"][:5] == ["partner_code", "name_zh", "name_en", "iso3", "region"]
+    assert columns["dim_product"][:3] == ["hs_code", "description_zh", "description_en"]
+    assert {"product_group", "is_rare_earth"} <= set(columns["dim_product"])
+
+
+def snapshot(warehouse: Warehouse) -> dict[str, list[tuple]]:
+    # Vintage numbers count loads, so they differ between two load orders; everything else must not.
+    con = duckdb.connect(str(warehouse.build_db), read_only=True)
+    try:
+        return {
+            table: con.execute(
+                f"select * exclude ({'vintage, source_file' if table == 'fct_trade_monthly' else 'month'}) "
+                f"{', month' if table != 'fct_trade_monthly' else ''} from marts.{table} order by all"
+            ).fetchall()
+            for table in MARTS
+        }
+    finally:
+        con.close()
+
+
+def test_month_by_month_builds_equal_a_full_rebuild_and_follow_a_revision(
+    sample_marts: Warehouse, tmp_path: Path
+) -> None:
+    warehouse = Warehouse(tmp_path / "warehouse").ensure()
+    staged = tmp_path / "all-files"
+    write_sample_files(staged)
+
+    def land(month: str) -> None:
+        for path in staged.rglob(f"*_{month}.*"):
+            target = warehouse.landing / path.relative_to(staged)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(path, target)
+
+    for month in [f"2024-{m:02d}" for m in range(1, 13)] + [f"2025-{m:02d}" for m in range(1, 10)]:
+        land(month)
+    ingest_landing(warehouse)
+    dbt_build(warehouse, tmp_path)
+    for month in ("2025-10", "2025-11", "2025-12"):
+        land(month)
+        ingest_landing(warehouse)
+        dbt_build(warehouse, tmp_path, *months_vars(f"{month}-01"))
+    assert snapshot(warehouse) == snapshot(sample_marts)
+
+    # A revision lowers US-bound magnets in October after November is built: only October is rebuilt,
+    # and November's month-on-month change must follow.
+    october = warehouse.landing / "exports" / "2025" / "gacc_exports_2025-10_revised.csv"
+    original = (warehouse.landing / "exports" / "2025" / "gacc_exports_2025-10.csv").read_bytes()
+    assert original.count(b'"656,000"') == 1
+    october.write_bytes(original.replace(b'"656,000"', b'"600,000"'))
+    [outcome] = ingest_landing(warehouse).outcomes
+    assert outcome.status == "loaded"
+    dbt_build(warehouse, tmp_path, *months_vars("2025-10-01"))
+    [(oct_t, nov_mom)] = query(
+        warehouse,
+        """
+        select max(tonnes) filter (month = '2025-10-01'), max(mom_pct) filter (month = '2025-11-01')
+        from marts.magnet_exports_monthly where partner_code = '502'""",
+    )
+    assert oct_t == Decimal(600)
+    assert round(nov_mom, 1) == round((582 / 600 - 1) * 100, 1) == -3.0
+    incremental = snapshot(warehouse)
+    dbt_build(warehouse, tmp_path, "--full-refresh")
+    assert snapshot(warehouse) == incremental
