@@ -32,7 +32,7 @@ test: parse lint
 dev: parse
 	mkdir -p $(WAREHOUSE_DIR)/dagster_home
 	test -f $(WAREHOUSE_DIR)/dagster_home/dagster.yaml || cp dagster.yaml $(WAREHOUSE_DIR)/dagster_home/
-	DAGSTER_HOME=$(WAREHOUSE_DIR)/dagster_home $(BIN)/dagster dev -m orchestration.definitions -h 127.0.0.1 -p 3000
+	PATH=$(CURDIR)/$(BIN):$$PATH DAGSTER_HOME=$(WAREHOUSE_DIR)/dagster_home $(BIN)/dagster dev -m orchestration.definitions -h 127.0.0.1 -p 3000
 
 bench: install
 	$(BIN)/python tests/benchmarks/bench_ingest.py
