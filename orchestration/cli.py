@@ -95,11 +95,26 @@ def cmd_load(args: argparse.Namespace) -> int:
     quarantined = [row for row in seen if row[1] == "quarantined"]
     loaded = [row for row in seen if row[1] == "loaded"]
     print(f"{len(loaded)} files loaded, {len(quarantined)} quarantined, run {result.run_id}")
+    evaluations = result.get_asset_check_evaluations()
+    failed_checks = [e for e in evaluations if not e.passed]
+    print(f"{len(evaluations) - len(failed_checks)} checks passed, {len(failed_checks)} failed")
+    for evaluation in failed_checks:
+        failures = evaluation.metadata.get("failures")
+        print(
+            f"check {evaluation.asset_key.to_user_string()}:{evaluation.check_name} failed "
+            f"({evaluation.severity.value}) for {months[0]:%Y-%m}..{months[1]:%Y-%m}"
+            + (f"\n{failures.value}" if failures else ""),
+            file=sys.stderr,
+        )
     if headline:
         print(f"latest headline: {headline}")
     print(f"warehouse: {warehouse.build_db} (marts.*, audit.*, raw.*)")
     if not result.success:
-        print("the load run failed; see the run in the Dagster UI (make dev) or the log above", file=sys.stderr)
+        blocked = any(e.severity.value == "ERROR" for e in failed_checks)
+        reason = (
+            "a blocking check failed (above), so the steps after it did not run" if blocked else "see the log above"
+        )
+        print(f"the load run failed: {reason}; the run is in the Dagster UI (make dev)", file=sys.stderr)
         return 1
     if quarantined:
         for row in quarantined:

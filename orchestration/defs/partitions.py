@@ -13,7 +13,7 @@ monthly_partitions = dg.MonthlyPartitionsDefinition(start_date="2015-01-01")
 single_run = dg.BackfillPolicy.single_run()
 
 
-def month_range(context: dg.AssetExecutionContext) -> tuple[date, date]:
+def month_range(context: dg.AssetExecutionContext | dg.AssetCheckExecutionContext) -> tuple[date, date]:
     """First and last month (as first-of-month dates) of the partitions this run materialises."""
     window = context.partition_time_window
     last = (window.end - timedelta(days=1)).date()

@@ -8,14 +8,7 @@ from datetime import date, datetime
 import duckdb
 
 from orchestration.loading.schema import CURRENT_VIEW, FILES_TABLE
-
-# Only for the ingest metadata; the warehouse's product groups live in dbt's dim_product.
-_PRODUCT_GROUP_SQL = """case
-    when hs_code = '85051110' then 'magnets'
-    when hs_code like '280530%' then 'metals'
-    when hs_code like '2846%' then 'compounds'
-    when hs_code = '72029991' then 'ferroalloys'
-    else 'other' end"""
+from orchestration.reference_codes import rare_earth_product_groups
 
 
 @dataclass(frozen=True)
@@ -37,13 +30,18 @@ class QuarantinedFile:
 def tonnes_by_group(con: duckdb.DuckDBPyConnection, first: date, last: date) -> dict[str, float]:
     """Current kilogram quantities, in tonnes, per flow and product group for the months given."""
     rows = con.execute(
-        f"""select flow || ':' || {_PRODUCT_GROUP_SQL} as series, sum(quantity_kg) / 1000
+        f"""select flow, hs_code, sum(quantity_kg) / 1000
             from {CURRENT_VIEW}
             where month between ? and ? and unit in ('千克', 'Kilogram', 'kilogram', 'kg')
-            group by all order by 1""",
+            group by all""",
         [first, last],
     ).fetchall()
-    return {series: float(tonnes) for series, tonnes in rows}
+    groups = rare_earth_product_groups()
+    tonnes: dict[str, float] = {}
+    for flow, hs_code, amount in rows:
+        series = f"{flow}:{groups.get(hs_code, 'other')}"
+        tonnes[series] = tonnes.get(series, 0.0) + float(amount)
+    return dict(sorted(tonnes.items()))
 
 
 def preview_markdown(con: duckdb.DuckDBPyConnection, first: date, last: date, limit: int = 10) -> str:

@@ -118,3 +118,29 @@ def test_the_warehouse_folder_comes_from_the_flag_before_or_after_the_command(tm
         assert result.returncode == 0
         assert f"no warehouse at {tmp_path / 'a'} yet" in result.stdout
     assert not (tmp_path / "elsewhere").exists()
+
+
+def test_a_blocking_raw_expectation_stops_the_dbt_build_and_fails_the_load(
+    loaded_sample: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
+    warehouse, _ = loaded_sample
+    headlines_before = _marts_snapshot(warehouse)
+    duplicate = (
+        "数据年月,商品编码,贸易伙伴编码,第一数量,第一计量单位\n202511,85051110,502,5,千克\n202511,85051110,502,6,千克\n"
+    )
+    (warehouse / "landing" / "exports" / "dup_2025-11.csv").write_text(duplicate, encoding="utf-8")
+    load = rare_earth(warehouse, "load")
+    assert load.returncode != 0
+    assert "check raw/customs_lines:raw_month_expectations failed (ERROR) for 2025-11..2025-11" in load.stderr
+    assert "raw_month.expect_compound_columns_to_be_unique" in load.stderr
+    assert "source_file=exports/dup_2025-11.csv row_number=1" in load.stderr
+    assert "a blocking check failed" in load.stderr
+    assert _marts_snapshot(warehouse) == headlines_before  # dbt did not run on the bad month
+
+
+def _marts_snapshot(warehouse: Path) -> list[tuple]:
+    con = duckdb.connect(str(warehouse / "build" / "rare_earth_build.duckdb"), read_only=True)
+    try:
+        return con.execute("select * from marts.magnet_exports_monthly order by all").fetchall()
+    finally:
+        con.close()

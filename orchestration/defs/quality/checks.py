@@ -1,0 +1,56 @@
+"""Expectation suites as partitioned, blocking asset checks: a failing raw month stops its dbt build."""
+
+import dagster as dg
+
+from orchestration.defs.ingest.assets import raw_customs_lines
+from orchestration.defs.partitions import month_range, monthly_partitions
+from orchestration.defs.resources import WarehouseResource
+from orchestration.loading.ingest import connect_build_db
+from orchestration.quality.frames import raw_month_frame, raw_month_parameters
+from orchestration.quality.runner import SuiteReport, run_suite
+
+
+def check_result(reports: dict[str, SuiteReport]) -> dg.AssetCheckResult:
+    """One check result for a suite run per flow: ERROR blocks downstream, WARN is reported only."""
+    errors = [o for r in reports.values() for o in r.errors]
+    warnings = [o for r in reports.values() for o in r.warnings]
+    failed = "\n".join(f"- **{flow}** {o.summary()}" for flow, r in reports.items() for o in (*r.errors, *r.warnings))
+    return dg.AssetCheckResult(
+        passed=not errors and not warnings,
+        severity=dg.AssetCheckSeverity.ERROR if errors else dg.AssetCheckSeverity.WARN,
+        metadata={
+            "rows_validated": sum(r.rows for r in reports.values()),
+            "expectations": sum(len(r.outcomes) for r in reports.values()),
+            "failed_errors": len(errors),
+            "failed_warnings": len(warnings),
+            "failures": dg.MetadataValue.md(failed or "every expectation passed"),
+        },
+    )
+
+
+@dg.asset_check(
+    asset=raw_customs_lines,
+    name="raw_month_expectations",
+    description=(
+        "expectations/raw_month.json per flow: columns, 8-digit codes, known partners, non-negative quantities, "
+        "kilograms for rare-earth codes, rows of the partition's months, no 10,000-row file, no duplicate keys."
+    ),
+    blocking=True,
+    partitions_def=monthly_partitions,
+)
+def raw_month_expectations(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    first, last = month_range(context)
+    wh = warehouse.get()
+    with wh.writer_lock():
+        con = connect_build_db(wh)
+        try:
+            frames = {flow: raw_month_frame(con, flow, first, last) for flow in ("export", "import")}
+        finally:
+            con.close()
+    parameters = raw_month_parameters(first, last)
+    reports = {
+        flow: run_suite("raw_month", frame, parameters, locate_by=("source_file", "row_number"))
+        for flow, frame in frames.items()
+        if len(frame)
+    }
+    return check_result(reports)

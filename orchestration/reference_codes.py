@@ -1,0 +1,23 @@
+"""The GACC code lists as the dbt seeds hold them, for Python that runs before dbt (ingest metadata, raw suite)."""
+
+from __future__ import annotations
+
+import csv
+from functools import cache
+
+from orchestration.warehouse import REPO_ROOT
+
+SEEDS = REPO_ROOT / "dbt_project" / "seeds"
+
+
+@cache
+def rare_earth_product_groups() -> dict[str, str]:
+    """hs_code -> product group (magnets, metals, compounds, ferroalloys) for the rare-earth codes."""
+    with (SEEDS / "dim_product_codes.csv").open(encoding="utf-8") as f:
+        return {row["hs_code"]: row["product_group"] for row in csv.DictReader(f) if row["is_rare_earth"] == "true"}
+
+
+@cache
+def partner_codes() -> tuple[str, ...]:
+    with (SEEDS / "dim_partner_codes.csv").open(encoding="utf-8") as f:
+        return tuple(row["partner_code"] for row in csv.DictReader(f))
