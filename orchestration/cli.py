@@ -6,7 +6,6 @@ import argparse
 import os
 import shutil
 import sys
-import warnings
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -18,8 +17,8 @@ from orchestration.loading.summary import latest_headline, loaded_months, quaran
 from orchestration.warehouse import REPO_ROOT, Warehouse
 
 PIPELINE_STAGE_NOTE = (
-    "note: `load` ingests and builds the dbt marts in the build database; expectation suites and "
-    "publishing (the read-only rare_earth.duckdb, Parquet, PostgreSQL) are not built yet."
+    "note: the raw-month suite guards loads; the staged and marts suites, holding back single months of "
+    "a multi-month run, and the PostgreSQL replica are not built yet."
 )
 
 
@@ -67,7 +66,6 @@ def cmd_load(args: argparse.Namespace) -> int:
     prepare_dagster_home(warehouse)
     import dagster as dg
 
-    warnings.filterwarnings("ignore", category=dg.BetaWarning)
     from orchestration.definitions import defs
     from orchestration.defs.partitions import partition_range_tags
 
@@ -108,7 +106,8 @@ def cmd_load(args: argparse.Namespace) -> int:
         )
     if headline:
         print(f"latest headline: {headline}")
-    print(f"warehouse: {warehouse.build_db} (marts.*, audit.*, raw.*)")
+    if warehouse.published_db.exists():
+        print(f"published: {warehouse.published_db} (open it read-only) and {warehouse.exports_dir}/*.parquet")
     if not result.success:
         blocked = any(e.severity.value == "ERROR" for e in failed_checks)
         reason = (
@@ -121,6 +120,27 @@ def cmd_load(args: argparse.Namespace) -> int:
             print(f"quarantined, not loaded: {row[4]}", file=sys.stderr)
         return 2
     return 0
+
+
+def failing_checks_summary(warehouse: Warehouse) -> str:
+    """The checks whose latest evaluation failed, from the warehouse's Dagster instance."""
+    if not (warehouse.dagster_home / "dagster.yaml").exists():
+        return "none recorded"
+    prepare_dagster_home(warehouse)
+    import dagster as dg
+
+    from orchestration.definitions import defs
+
+    failing: list[str] = []
+    with dg.DagsterInstance.get() as instance:
+        for key in defs.get_repository_def().asset_graph.asset_check_keys:
+            record = instance.event_log_storage.get_latest_asset_check_execution_by_key([key]).get(key)
+            # A check planned but never run (its run was blocked upstream) has no evaluation yet.
+            if record is None or record.status.value != "FAILED":
+                continue
+            severity = getattr(record.evaluation, "severity", None)
+            failing.append(f"{key.asset_key.to_user_string()}:{key.name} ({severity.value if severity else 'ERROR'})")
+    return ", ".join(failing) or "none"
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -148,8 +168,12 @@ def cmd_status(args: argparse.Namespace) -> int:
     print(f"\nquarantined files: {len(quarantined)}")
     for q in quarantined:
         print(f"  {q.file_name}: {q.reason}")
-    print("\nlast publish: never (publishing is not built yet)")
-    print("failing checks: none (expectation suites are not built yet)")
+    if warehouse.published_db.exists():
+        published = datetime.fromtimestamp(warehouse.published_db.stat().st_mtime, UTC)
+        print(f"\nlast publish: {published:%Y-%m-%d %H:%M:%S} UTC, {warehouse.published_db}")
+    else:
+        print("\nlast publish: never")
+    print(f"failing checks: {failing_checks_summary(warehouse)}")
     print(PIPELINE_STAGE_NOTE)
     return 0
 

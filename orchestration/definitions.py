@@ -8,11 +8,12 @@ from orchestration.defs.ingest.sensors import landing_folder_sensor
 from orchestration.defs.jobs import monthly_load
 from orchestration.defs.quality.checks import raw_month_expectations
 from orchestration.defs.resources import WarehouseResource
+from orchestration.defs.serving.assets import publish_warehouse
 from orchestration.defs.transform.assets import rare_earth_dbt_models
 from orchestration.defs.transform.project import dbt_resource
 
 defs = dg.Definitions(
-    assets=[landing_folder, raw_customs_lines, rare_earth_dbt_models],
+    assets=[landing_folder, raw_customs_lines, rare_earth_dbt_models, publish_warehouse],
     asset_checks=[raw_month_expectations],
     jobs=[monthly_load],
     sensors=[landing_folder_sensor],

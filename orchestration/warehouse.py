@@ -35,6 +35,15 @@ class Warehouse:
         return self.build_dir / "rare_earth_build.duckdb"
 
     @property
+    def published_db(self) -> Path:
+        """What analysts and BI tools open, read-only; replaced whole by each publish."""
+        return self.root / "rare_earth.duckdb"
+
+    @property
+    def exports_dir(self) -> Path:
+        return self.root / "exports"
+
+    @property
     def dagster_home(self) -> Path:
         return Path(os.environ.get("DAGSTER_HOME") or self.root / "dagster_home")
 

@@ -10,7 +10,10 @@ monthly_load = dg.define_asset_job(
     name="monthly_load",
     selection=dg.AssetSelection.all() - dg.AssetSelection.keys(["landing", "gacc_files"]),
     partitions_def=monthly_partitions,
-    description="Ingest the landing files for the chosen months, then `dbt build` those months.",
+    description=(
+        "Ingest the landing files for the chosen months, check them, `dbt build` those months, and publish "
+        "the audited marts."
+    ),
     # One process: DuckDB allows one writer, and each extra step process costs seconds of imports.
     executor_def=dg.in_process_executor,
 )

@@ -89,7 +89,7 @@ def test_status_lists_24_months_per_flow(loaded_sample: tuple[Path, subprocess.C
     assert "imports: 24 months loaded" in status.stdout
     assert "2025-11  vintage" in status.stdout and "exports/2025/gacc_exports_2025-11.csv" in status.stdout
     assert "quarantined files: 0" in status.stdout
-    assert "expectation suites and publishing" in status.stdout
+    assert "last publish: 20" in status.stdout and "failing checks: none" in status.stdout
 
 
 def test_a_second_load_is_a_no_op_and_a_bad_file_fails_the_load(
@@ -120,11 +120,93 @@ def test_the_warehouse_folder_comes_from_the_flag_before_or_after_the_command(tm
     assert not (tmp_path / "elsewhere").exists()
 
 
+def test_the_published_warehouse_opens_read_only_in_duckdb_1_5_storage_with_parquet_exports(
+    loaded_sample: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
+    warehouse, load = loaded_sample
+    assert f"published: {warehouse / 'rare_earth.duckdb'}" in load.stdout
+    con = duckdb.connect(str(warehouse / "rare_earth.duckdb"), read_only=True)
+    try:
+        [(tonnes, mom)] = con.execute(
+            """select tonnes, round(mom_pct, 1) from marts.magnet_exports_monthly
+               where month = '2025-11-01' and partner_code = '502'"""
+        ).fetchall()
+        [(storage,)] = con.execute(
+            "select tags['storage_version'] from duckdb_databases() where database_name = 'rare_earth'"
+        ).fetchall()
+        schemas = {r[0] for r in con.execute("select distinct table_schema from information_schema.tables").fetchall()}
+    finally:
+        con.close()
+    assert (tonnes, mom) == (582, -11.3)
+    assert storage == "v1.5.0+"
+    assert schemas == {"marts", "audit"}  # never the raw layer or the build's staging
+    import pyarrow.parquet as pq
+
+    headlines = pq.read_table(warehouse / "exports" / "monthly_headlines.parquet")
+    assert headlines.num_rows == 24
+    assert sorted(p.name for p in (warehouse / "exports").iterdir()) == [
+        f"{t}.parquet"
+        for t in sorted(
+            [
+                "dim_partner",
+                "dim_product",
+                "exports_by_group_monthly",
+                "fct_trade_monthly",
+                "magnet_exports_monthly",
+                "monthly_headlines",
+            ]
+        )
+    ]
+
+
+READER = """
+import sys, duckdb
+con = duckdb.connect(sys.argv[1], read_only=True)
+query = "select tonnes from marts.magnet_exports_monthly where month = '2025-10-01' and partner_code = '502'"
+print(con.execute(query).fetchall()[0][0], flush=True)
+sys.stdin.readline()  # hold the file open while the parent loads and publishes
+print(con.execute(query).fetchall()[0][0], flush=True)
+"""
+
+
+def test_a_reader_holding_the_published_file_neither_blocks_a_load_nor_sees_a_partial_state(
+    loaded_sample: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
+    warehouse, _ = loaded_sample
+    published = warehouse / "rare_earth.duckdb"
+    reader = subprocess.Popen(
+        [sys.executable, "-c", READER, str(published)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert reader.stdout.readline().strip() == "656.000000"  # type: ignore[union-attr]
+        october = warehouse / "landing" / "exports" / "2025" / "gacc_exports_2025-10.csv"
+        revised = october.with_name("gacc_exports_2025-10_revised.csv")
+        revised.write_bytes(october.read_bytes().replace(b'"656,000"', b'"600,000"'))
+        load = rare_earth(warehouse, "load")
+        assert load.returncode == 0, load.stderr
+        reader.stdin.write("\n")  # type: ignore[union-attr]
+        reader.stdin.flush()  # type: ignore[union-attr]
+        assert reader.stdout.readline().strip() == "656.000000"  # type: ignore[union-attr]  # its old snapshot
+    finally:
+        reader.kill()
+        reader.wait()
+    con = duckdb.connect(str(published), read_only=True)
+    try:
+        [(tonnes,)] = con.execute(
+            "select tonnes from marts.magnet_exports_monthly where month = '2025-10-01' and partner_code = '502'"
+        ).fetchall()
+    finally:
+        con.close()
+    assert tonnes == 600  # a new reader sees the new warehouse
+
+
 def test_a_blocking_raw_expectation_stops_the_dbt_build_and_fails_the_load(
     loaded_sample: tuple[Path, subprocess.CompletedProcess[str]],
 ) -> None:
     warehouse, _ = loaded_sample
     headlines_before = _marts_snapshot(warehouse)
+    published_before = (warehouse / "rare_earth.duckdb").read_bytes()
+    exports_before = {p.name: p.read_bytes() for p in (warehouse / "exports").glob("*.parquet")}
     duplicate = (
         "数据年月,商品编码,贸易伙伴编码,第一数量,第一计量单位\n202511,85051110,502,5,千克\n202511,85051110,502,6,千克\n"
     )
@@ -136,6 +218,10 @@ def test_a_blocking_raw_expectation_stops_the_dbt_build_and_fails_the_load(
     assert "source_file=exports/dup_2025-11.csv row_number=1" in load.stderr
     assert "a blocking check failed" in load.stderr
     assert _marts_snapshot(warehouse) == headlines_before  # dbt did not run on the bad month
+    assert (warehouse / "rare_earth.duckdb").read_bytes() == published_before  # nothing was published
+    assert {p.name: p.read_bytes() for p in (warehouse / "exports").glob("*.parquet")} == exports_before
+    status = rare_earth(warehouse, "status")
+    assert "failing checks: raw/customs_lines:raw_month_expectations (ERROR)" in status.stdout
 
 
 def _marts_snapshot(warehouse: Path) -> list[tuple]:
