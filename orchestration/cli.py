@@ -108,18 +108,18 @@ def cmd_load(args: argparse.Namespace) -> int:
         print(f"latest headline: {headline}")
     if warehouse.published_db.exists():
         print(f"published: {warehouse.published_db} (open it read-only) and {warehouse.exports_dir}/*.parquet")
+    for row in quarantined:
+        print(f"quarantined, not loaded: {row[4]}", file=sys.stderr)
     if not result.success:
         blocked = any(e.severity.value == "ERROR" for e in failed_checks)
         reason = (
-            "a blocking check failed (above), so the steps after it did not run" if blocked else "see the log above"
+            "a blocking check failed (above): the steps after it did not run and nothing was published"
+            if blocked
+            else "see the log above"
         )
         print(f"the load run failed: {reason}; the run is in the Dagster UI (make dev)", file=sys.stderr)
         return 1
-    if quarantined:
-        for row in quarantined:
-            print(f"quarantined, not loaded: {row[4]}", file=sys.stderr)
-        return 2
-    return 0
+    return 2 if quarantined else 0
 
 
 def failing_checks_summary(warehouse: Warehouse) -> str:

@@ -93,3 +93,11 @@ def latest_headline(con: duckdb.DuckDBPyConnection) -> str | None:
     except duckdb.CatalogException:
         return None
     return rows[0][0] if rows else None
+
+
+def quarantined_since(con: duckdb.DuckDBPyConnection, since: datetime) -> list[tuple[str, str]]:
+    """(file, reason) of every file quarantined at or after `since`."""
+    return con.execute(
+        f"select file_name, reason from {FILES_TABLE} where status = 'quarantined' and seen_at >= ? order by 1",
+        [since],
+    ).fetchall()

@@ -200,6 +200,27 @@ def test_a_reader_holding_the_published_file_neither_blocks_a_load_nor_sees_a_pa
     assert tonnes == 600  # a new reader sees the new warehouse
 
 
+def test_a_truncated_file_for_a_new_month_fails_the_load_and_leaves_the_published_file_unchanged(
+    loaded_sample: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
+    warehouse, _ = loaded_sample
+    published_before = (warehouse / "rare_earth.duckdb").read_bytes()
+    rows = "".join(f"202601,85051110,{100 + i % 800:03d},{i + 1},千克\n" for i in range(10_000))
+    capped = warehouse / "landing" / "exports" / "2026" / "gacc_exports_2026-01.csv"
+    capped.parent.mkdir(parents=True)
+    capped.write_text("数据年月,商品编码,贸易伙伴编码,第一数量,第一计量单位\n" + rows, encoding="utf-8")
+    load = rare_earth(warehouse, "load")
+    assert load.returncode != 0
+    assert (
+        "exports/2026/gacc_exports_2026-01.csv: exactly 10,000 data rows: probably truncated at the portal's "
+        "download cap" in load.stderr
+    )
+    assert "nothing was published" in load.stderr
+    assert (warehouse / "rare_earth.duckdb").read_bytes() == published_before
+    capped.unlink()
+    assert rare_earth(warehouse, "load").returncode == 0
+
+
 def test_a_blocking_raw_expectation_stops_the_dbt_build_and_fails_the_load(
     loaded_sample: tuple[Path, subprocess.CompletedProcess[str]],
 ) -> None:
