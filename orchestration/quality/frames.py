@@ -32,3 +32,50 @@ def raw_month_parameters(first: date, last: date) -> dict[str, object]:
         "first_month": pd.Timestamp(first),
         "last_month": pd.Timestamp(last),
     }
+
+
+def marts_month_frame(con: duckdb.DuckDBPyConnection, first: date, last: date) -> pd.DataFrame:
+    """One row per month x product group x series (WORLD, and US-bound) with the identities the marts
+    must satisfy and each month-on-month move measured against the series' own history."""
+    return con.execute(
+        """with groups as (select * from marts.exports_by_group_monthly),
+           partners as (
+               select month, product_group, sum(tonnes) as tonnes
+               from groups where partner_code <> 'WORLD' group by all),
+           four as (
+               select month, partner_code, sum(tonnes) as tonnes from groups
+               where product_group in ('magnets', 'metals', 'compounds', 'ferroalloys') group by all),
+           months_so_far as (
+               select g.month, g.product_group, g.partner_code, sum(earlier.tonnes) as tonnes
+               from groups as g join groups as earlier
+                 on earlier.product_group = g.product_group and earlier.partner_code = g.partner_code
+                and year(earlier.month) = year(g.month) and earlier.month <= g.month
+               group by all),
+           history as (
+               select g.month, g.product_group, g.partner_code,
+                      greatest(25, 4 * median(abs(earlier.mom_pct))) as band
+               from groups as g join groups as earlier
+                 on earlier.product_group = g.product_group and earlier.partner_code = g.partner_code
+                and earlier.month < g.month and earlier.mom_pct is not null
+               group by all)
+           select g.month, g.product_group,
+                  g.product_group || ' exports to ' || g.partner_name_en as series,
+                  round(g.mom_pct, 1) as mom_pct,
+                  round(h.band, 1) as band,
+                  cast(case when g.partner_code = 'WORLD' then g.tonnes - p.tonnes end as double)
+                      as world_minus_partners,
+                  cast(g.ytd_tonnes - s.tonnes as double) as ytd_minus_months,
+                  cast(case when g.product_group = 'all_rare_earth' then g.tonnes - f.tonnes end as double)
+                      as all_minus_groups,
+                  cast(abs(g.mom_pct) - h.band as double) as mom_beyond_band
+           from groups as g
+           left join partners as p on p.month = g.month and p.product_group = g.product_group
+           left join four as f on f.month = g.month and f.partner_code = g.partner_code
+           join months_so_far as s
+             on s.month = g.month and s.product_group = g.product_group and s.partner_code = g.partner_code
+           left join history as h
+             on h.month = g.month and h.product_group = g.product_group and h.partner_code = g.partner_code
+           where g.month between ? and ? and g.partner_code in ('WORLD', '502')
+           order by mom_beyond_band desc nulls last, g.month, series""",
+        [first, last],
+    ).df()

@@ -9,7 +9,7 @@ from orchestration.defs.partitions import month_range, monthly_partitions
 from orchestration.defs.resources import WarehouseResource
 from orchestration.loading.ingest import connect_build_db
 from orchestration.loading.summary import quarantined_since
-from orchestration.quality.frames import raw_month_frame, raw_month_parameters
+from orchestration.quality.frames import marts_month_frame, raw_month_frame, raw_month_parameters
 from orchestration.quality.runner import SuiteReport, run_suite
 
 
@@ -67,3 +67,29 @@ def raw_month_expectations(context: dg.AssetCheckExecutionContext, warehouse: Wa
         if len(frame)
     }
     return check_result(reports, quarantined)
+
+
+@dg.asset_check(
+    asset=dg.AssetKey(["marts", "exports_by_group_monthly"]),
+    name="marts_month_expectations",
+    description=(
+        "expectations/marts_month.json: WORLD = sum over partners, YTD = sum of the months, all_rare_earth = "
+        "its four groups (errors, blocking the publish); month-on-month moves beyond the series' historical "
+        "band (warnings naming the series and the size of the move)."
+    ),
+    blocking=True,
+    partitions_def=monthly_partitions,
+)
+def marts_month_expectations(
+    context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
+) -> dg.AssetCheckResult:
+    first, last = month_range(context)
+    wh = warehouse.get()
+    with wh.writer_lock():
+        con = connect_build_db(wh)
+        try:
+            frame = marts_month_frame(con, first, last)
+        finally:
+            con.close()
+    report = run_suite("marts_month", frame, locate_by=("series", "month", "mom_pct", "band"))
+    return check_result({"exports": report}, [])
