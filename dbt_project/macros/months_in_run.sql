@@ -7,3 +7,13 @@
         true
     {%- endif -%}
 {%- endmacro %}
+
+{#- For a data test's `where` config: test only the months this run rebuilt (every month when the
+    run names none), so a monthly build's tests do not grow with the history. -#}
+{% macro months_of_this_run(column='month') -%}
+    {%- if var('month_start') is not none -%}
+        {{ column }} between cast('{{ var("month_start") }}' as date) and cast('{{ var("month_end", var("month_start")) }}' as date)
+    {%- else -%}
+        true
+    {%- endif -%}
+{%- endmacro %}

@@ -1,7 +1,7 @@
 -- Every GACC trading partner, plus an 'unknown' row for any code the customs lines use that the code
 -- list lacks, so that no line is dropped by a join (a warning-level test names such codes).
 with seen as (
-    select distinct partner_code from {{ ref('stg_customs__trade_lines') }}
+    select distinct code as partner_code from {{ ref('int_customs__codes_by_month') }} where code_type = 'partner'
 )
 
 select

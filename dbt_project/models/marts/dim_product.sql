@@ -1,7 +1,7 @@
 -- Every 8-digit commodity code of the 2023 list with its product group, plus an 'unknown' row for any
 -- code the customs lines use that the list lacks (a warning-level test names such codes).
 with seen as (
-    select distinct hs_code from {{ ref('stg_customs__trade_lines') }}
+    select distinct code as hs_code from {{ ref('int_customs__codes_by_month') }} where code_type = 'commodity'
 )
 
 select
