@@ -95,7 +95,11 @@ def cmd_load(args: argparse.Namespace) -> int:
     print(f"{len(loaded)} files loaded, {len(quarantined)} quarantined, run {result.run_id}")
     evaluations = result.get_asset_check_evaluations()
     failed_checks = [e for e in evaluations if not e.passed]
-    print(f"{len(evaluations) - len(failed_checks)} checks passed, {len(failed_checks)} failed")
+    warned = sum(e.severity.value == "WARN" for e in failed_checks)
+    print(
+        f"{len(evaluations) - len(failed_checks)} checks passed, {len(failed_checks) - warned} failed, "
+        f"{warned} warned (warnings are published and listed below)"
+    )
     for evaluation in failed_checks:
         failures = evaluation.metadata.get("failures")
         print(
