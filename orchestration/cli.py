@@ -17,7 +17,7 @@ from orchestration.loading.summary import latest_headline, loaded_months, quaran
 from orchestration.warehouse import REPO_ROOT, Warehouse
 
 PIPELINE_STAGE_NOTE = (
-    "note: the raw-month suite guards loads; the staged and marts suites, holding back single months of "
+    "note: the raw, staged and marts suites guard loads; holding back single months of "
     "a multi-month run, and the PostgreSQL replica are not built yet."
 )
 

@@ -6,7 +6,11 @@ from orchestration.defs.ingest.assets import landing_folder, raw_customs_lines
 from orchestration.defs.ingest.schedules import after_detailed_release
 from orchestration.defs.ingest.sensors import landing_folder_sensor
 from orchestration.defs.jobs import monthly_load
-from orchestration.defs.quality.checks import marts_month_expectations, raw_month_expectations
+from orchestration.defs.quality.checks import (
+    marts_month_expectations,
+    raw_month_expectations,
+    staged_month_expectations,
+)
 from orchestration.defs.resources import WarehouseResource
 from orchestration.defs.serving.assets import publish_warehouse
 from orchestration.defs.transform.assets import rare_earth_dbt_models
@@ -14,7 +18,7 @@ from orchestration.defs.transform.project import dbt_resource
 
 defs = dg.Definitions(
     assets=[landing_folder, raw_customs_lines, rare_earth_dbt_models, publish_warehouse],
-    asset_checks=[raw_month_expectations, marts_month_expectations],
+    asset_checks=[raw_month_expectations, staged_month_expectations, marts_month_expectations],
     jobs=[monthly_load],
     sensors=[landing_folder_sensor],
     schedules=[after_detailed_release],

@@ -79,3 +79,28 @@ def marts_month_frame(con: duckdb.DuckDBPyConnection, first: date, last: date) -
            order by mom_beyond_band desc nulls last, g.month, series""",
         [first, last],
     ).df()
+
+
+def staged_month_frame(con: duckdb.DuckDBPyConnection, first: date, last: date) -> pd.DataFrame:
+    """The months' rare-earth lines joined to the dimensions, with value per kilogram against the
+    median of the same commodity and flow over the earlier months (a product group mixes cerium at a
+    few dollars with terbium at hundreds, so the band is learned per code)."""
+    return con.execute(
+        """with lines as (
+               select f.*, p.is_known as product_known, d.is_known as partner_known,
+                      f.value_usd / nullif(f.quantity_kg, 0) as usd_per_kg
+               from marts.fct_trade_monthly as f
+               join marts.dim_product as p on p.hs_code = f.hs_code
+               join marts.dim_partner as d on d.partner_code = f.partner_code),
+           history as (
+               select flow, hs_code, median(usd_per_kg) as median_usd_per_kg
+               from lines where month < ? and product_group <> 'other' group by all)
+           select l.month, l.flow, l.hs_code, l.partner_code, l.source_file, l.product_known, l.partner_known,
+                  round(l.usd_per_kg, 2) as usd_per_kg,
+                  cast(l.usd_per_kg / h.median_usd_per_kg as double) as usd_per_kg_vs_history
+           from lines as l
+           left join history as h on h.flow = l.flow and h.hs_code = l.hs_code
+           where l.month between ? and ? and (l.product_group <> 'other' or not l.product_known
+                 or not l.partner_known)""",
+        [first, first, last],
+    ).df()

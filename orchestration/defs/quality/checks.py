@@ -9,7 +9,12 @@ from orchestration.defs.partitions import month_range, monthly_partitions
 from orchestration.defs.resources import WarehouseResource
 from orchestration.loading.ingest import connect_build_db
 from orchestration.loading.summary import quarantined_since
-from orchestration.quality.frames import marts_month_frame, raw_month_frame, raw_month_parameters
+from orchestration.quality.frames import (
+    marts_month_frame,
+    raw_month_frame,
+    raw_month_parameters,
+    staged_month_frame,
+)
 from orchestration.quality.runner import SuiteReport, run_suite
 
 
@@ -93,3 +98,28 @@ def marts_month_expectations(
             con.close()
     report = run_suite("marts_month", frame, locate_by=("series", "month", "mom_pct", "band"))
     return check_result({"exports": report}, [])
+
+
+@dg.asset_check(
+    asset=dg.AssetKey(["marts", "fct_trade_monthly"]),
+    name="staged_month_expectations",
+    description=(
+        "expectations/staged_month.json (warnings): every code joins to dim_product and dim_partner; value per "
+        "kilogram within 1/5 to 5 times its commodity's median over the earlier months."
+    ),
+    blocking=True,
+    partitions_def=monthly_partitions,
+)
+def staged_month_expectations(
+    context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
+) -> dg.AssetCheckResult:
+    first, last = month_range(context)
+    wh = warehouse.get()
+    with wh.writer_lock():
+        con = connect_build_db(wh)
+        try:
+            frame = staged_month_frame(con, first, last)
+        finally:
+            con.close()
+    report = run_suite("staged_month", frame, locate_by=("source_file", "hs_code", "partner_code", "usd_per_kg"))
+    return check_result({"lines": report}, [])
