@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export WAREHOUSE_DIR ?= $(CURDIR)/warehouse
 
-.PHONY: install parse demo test lint dev bench clean
+.PHONY: install parse demo test lint dev docs bench clean
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,9 @@ dev: parse
 	mkdir -p $(WAREHOUSE_DIR)/dagster_home
 	test -f $(WAREHOUSE_DIR)/dagster_home/dagster.yaml || cp dagster.yaml $(WAREHOUSE_DIR)/dagster_home/
 	PATH=$(CURDIR)/$(BIN):$$PATH DAGSTER_HOME=$(WAREHOUSE_DIR)/dagster_home $(BIN)/dagster dev -m orchestration.definitions -h 127.0.0.1 -p 3000
+
+docs: parse
+	$(BIN)/rare-earth docs
 
 bench: install
 	$(BIN)/python tests/benchmarks/bench_ingest.py

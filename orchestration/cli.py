@@ -182,6 +182,44 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_docs(args: argparse.Namespace) -> int:
+    """dbt's documentation as one self-contained HTML file (no network), from the build database."""
+    import subprocess
+    import tempfile
+
+    warehouse = Warehouse.from_env(args.warehouse)
+    if not warehouse.build_db.exists():
+        print(f"no warehouse at {warehouse.root} yet: run `rare-earth load` first", file=sys.stderr)
+        return 1
+    out = warehouse.root / "docs" / "dbt"
+    out.mkdir(parents=True, exist_ok=True)
+    dbt = Path(sys.executable).with_name("dbt")
+    with tempfile.TemporaryDirectory() as target, warehouse.writer_lock():
+        result = subprocess.run(
+            [
+                str(dbt),
+                "docs",
+                "generate",
+                "--static",
+                "--project-dir",
+                str(REPO_ROOT / "dbt_project"),
+                "--profiles-dir",
+                str(REPO_ROOT / "dbt_project"),
+                "--target-path",
+                target,
+            ],
+            env={**os.environ, "WAREHOUSE_DIR": str(warehouse.root)},
+            capture_output=True,
+            text=True,
+        )
+        if result.returncode != 0:
+            print(result.stdout[-3000:], file=sys.stderr)
+            return result.returncode
+        shutil.copyfile(Path(target) / "static_index.html", out / "index.html")
+    print(f"dbt docs: {out / 'index.html'} (open it in a browser; it needs no network)")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="rare-earth", description=__doc__)
     parser.add_argument("--warehouse", help="warehouse folder (default: $WAREHOUSE_DIR or ./warehouse)")
@@ -191,6 +229,7 @@ def main(argv: list[str] | None = None) -> int:
     sample.set_defaults(run=cmd_sample)
     commands.add_parser("load", help="ingest new or changed landing files").set_defaults(run=cmd_load)
     commands.add_parser("status", help="months loaded, files quarantined, last publish").set_defaults(run=cmd_status)
+    commands.add_parser("docs", help="render dbt docs to static HTML under warehouse/docs/").set_defaults(run=cmd_docs)
     for sub in commands.choices.values():
         sub.add_argument("--warehouse", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)

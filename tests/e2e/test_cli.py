@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -204,6 +205,17 @@ def test_a_reader_holding_the_published_file_neither_blocks_a_load_nor_sees_a_pa
     finally:
         con.close()
     assert tonnes == 600  # a new reader sees the new warehouse
+
+
+def test_docs_render_dbt_documentation_as_one_offline_html_file(
+    loaded_sample: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
+    warehouse, _ = loaded_sample
+    docs = rare_earth(warehouse, "docs")
+    assert docs.returncode == 0, docs.stderr
+    html = (warehouse / "docs" / "dbt" / "index.html").read_text(encoding="utf-8")
+    assert "monthly_headlines" in html and "exports_by_group_monthly" in html
+    assert not re.search(r'(src|href)="https?://(?!\[::1\])', html)  # nothing fetched from the network
 
 
 def test_a_truncated_file_for_a_new_month_fails_the_load_and_leaves_the_published_file_unchanged(
