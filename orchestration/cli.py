@@ -11,7 +11,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.loading.ingest import connect_build_db, file_months
+from orchestration.loading.ingest import build_db, file_months
 from orchestration.loading.landing import scan_landing, unseen_files
 from orchestration.loading.summary import latest_headline, loaded_months, quarantined_files
 from orchestration.warehouse import REPO_ROOT, Warehouse
@@ -33,12 +33,8 @@ def prepare_dagster_home(warehouse: Warehouse) -> Path:
 
 
 def _pending_month_range(warehouse: Warehouse) -> tuple[date, date] | None:
-    with warehouse.writer_lock():
-        con = connect_build_db(warehouse)
-        try:
-            pending = unseen_files(con, scan_landing(warehouse.landing))
-        finally:
-            con.close()
+    with build_db(warehouse) as con:
+        pending = unseen_files(con, scan_landing(warehouse.landing))
     if not pending:
         return None
     from orchestration.defs.partitions import latest_month

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 
@@ -41,6 +42,18 @@ def connect_build_db(warehouse: Warehouse) -> duckdb.DuckDBPyConnection:
     return con
 
 
+@contextmanager
+def build_db(warehouse: Warehouse, timeout_s: float = 600.0) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The build database, opened by one process at a time: DuckDB refuses a second one anyway, and
+    the writer lock makes the others wait instead of failing on DuckDB's file lock."""
+    with warehouse.writer_lock(timeout_s):
+        con = connect_build_db(warehouse)
+        try:
+            yield con
+        finally:
+            con.close()
+
+
 def file_months(file: LandingFile) -> tuple[date, ...]:
     """The months a landing file covers; () when it cannot even be opened (it will be quarantined)."""
     try:
@@ -67,12 +80,8 @@ def recorded_files(warehouse: Warehouse) -> set[tuple[str, str]] | None:
     if not warehouse.build_db.exists():
         return set()
     try:
-        with warehouse.writer_lock(timeout_s=0):
-            con = duckdb.connect(str(warehouse.build_db), read_only=True)
-            try:
-                return set(con.execute("select file_name, sha256 from audit.files").fetchall())
-            finally:
-                con.close()
+        with build_db(warehouse, timeout_s=0) as con:
+            return set(con.execute("select file_name, sha256 from audit.files").fetchall())
     except TimeoutError:
         return None
 
@@ -85,16 +94,12 @@ def ingest_landing(
 ) -> IngestReport:
     """Load every unseen landing file touching `months` (all of them when None), one writer at a time."""
     outcomes: list[FileOutcome] = []
-    with warehouse.writer_lock():
-        con = connect_build_db(warehouse)
-        try:
-            for file, sha256 in unseen_files(con, scan_landing(warehouse.landing)):
-                if not _in_range(file, months):
-                    continue
-                outcome = load_file(con, file, sha256, on_progress)
-                outcomes.append(outcome)
-                if on_file is not None:
-                    on_file(outcome)
-        finally:
-            con.close()
+    with build_db(warehouse) as con:
+        for file, sha256 in unseen_files(con, scan_landing(warehouse.landing)):
+            if not _in_range(file, months):
+                continue
+            outcome = load_file(con, file, sha256, on_progress)
+            outcomes.append(outcome)
+            if on_file is not None:
+                on_file(outcome)
     return IngestReport(tuple(outcomes))

@@ -4,7 +4,7 @@ import dagster as dg
 
 from orchestration.defs.partitions import month_range, monthly_partitions, single_run
 from orchestration.defs.resources import WarehouseResource
-from orchestration.loading.ingest import connect_build_db, ingest_landing
+from orchestration.loading.ingest import build_db, ingest_landing
 from orchestration.loading.summary import preview_markdown, tonnes_by_group
 
 OWNER = "team:data-engineering"
@@ -48,15 +48,12 @@ def raw_customs_lines(context: dg.AssetExecutionContext, warehouse: WarehouseRes
     )
     for outcome in report.quarantined:
         context.log.warning(f"quarantined {outcome.reason}")
-    con = connect_build_db(wh)
-    try:
+    with build_db(wh) as con:
         tonnes = tonnes_by_group(con, first, last)
         preview = preview_markdown(con, first, last)
         [(rows,)] = con.execute(
             "select count(*) from raw.current_customs_lines where month between ? and ?", [first, last]
         ).fetchall()
-    finally:
-        con.close()
     return dg.MaterializeResult(
         metadata={
             "dagster/row_count": dg.MetadataValue.int(rows),

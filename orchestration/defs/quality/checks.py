@@ -1,13 +1,16 @@
 """Expectation suites as partitioned, blocking asset checks: a failing raw month stops its dbt build."""
 
-from datetime import UTC, datetime
+from collections.abc import Callable
+from datetime import UTC, date, datetime
 
 import dagster as dg
+import duckdb
+import pandas as pd
 
 from orchestration.defs.ingest.assets import raw_customs_lines
 from orchestration.defs.partitions import month_range, monthly_partitions
 from orchestration.defs.resources import WarehouseResource
-from orchestration.loading.ingest import connect_build_db
+from orchestration.loading.ingest import build_db
 from orchestration.loading.summary import quarantined_since
 from orchestration.quality.frames import (
     marts_month_frame,
@@ -58,13 +61,9 @@ def raw_month_expectations(context: dg.AssetCheckExecutionContext, warehouse: Wa
     wh = warehouse.get()
     record = context.instance.get_run_record_by_id(context.run.run_id)
     run_started = datetime.fromtimestamp(record.start_time if record and record.start_time else 0, UTC)
-    with wh.writer_lock():
-        con = connect_build_db(wh)
-        try:
-            frames = {flow: raw_month_frame(con, flow, first, last) for flow in ("export", "import")}
-            quarantined = quarantined_since(con, run_started)
-        finally:
-            con.close()
+    with build_db(wh) as con:
+        frames = {flow: raw_month_frame(con, flow, first, last) for flow in ("export", "import")}
+        quarantined = quarantined_since(con, run_started)
     parameters = raw_month_parameters(first, last)
     reports = {
         flow: run_suite("raw_month", frame, parameters, locate_by=("source_file", "row_number"))
@@ -88,16 +87,9 @@ def raw_month_expectations(context: dg.AssetCheckExecutionContext, warehouse: Wa
 def marts_month_expectations(
     context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
 ) -> dg.AssetCheckResult:
-    first, last = month_range(context)
-    wh = warehouse.get()
-    with wh.writer_lock():
-        con = connect_build_db(wh)
-        try:
-            frame = marts_month_frame(con, first, last)
-        finally:
-            con.close()
-    report = run_suite("marts_month", frame, locate_by=("series", "month", "mom_pct", "band"))
-    return check_result({"exports": report}, [])
+    return _validate_built_months(
+        context, warehouse, marts_month_frame, "marts_month", ("series", "month", "mom_pct", "band")
+    )
 
 
 @dg.asset_check(
@@ -113,13 +105,20 @@ def marts_month_expectations(
 def staged_month_expectations(
     context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
 ) -> dg.AssetCheckResult:
+    return _validate_built_months(
+        context, warehouse, staged_month_frame, "staged_month", ("source_file", "hs_code", "partner_code", "usd_per_kg")
+    )
+
+
+def _validate_built_months(
+    context: dg.AssetCheckExecutionContext,
+    warehouse: WarehouseResource,
+    frame_of: Callable[[duckdb.DuckDBPyConnection, date, date], pd.DataFrame],
+    suite: str,
+    locate_by: tuple[str, ...],
+) -> dg.AssetCheckResult:
+    """Run a suite on what dbt built for the run's months."""
     first, last = month_range(context)
-    wh = warehouse.get()
-    with wh.writer_lock():
-        con = connect_build_db(wh)
-        try:
-            frame = staged_month_frame(con, first, last)
-        finally:
-            con.close()
-    report = run_suite("staged_month", frame, locate_by=("source_file", "hs_code", "partner_code", "usd_per_kg"))
-    return check_result({"lines": report}, [])
+    with build_db(warehouse.get()) as con:
+        frame = frame_of(con, first, last)
+    return check_result({suite: run_suite(suite, frame, locate_by=locate_by)}, [])

@@ -4,21 +4,16 @@ import dagster as dg
 
 from orchestration.defs.partitions import monthly_partitions, single_run
 from orchestration.defs.resources import WarehouseResource
+from orchestration.defs.transform.assets import rare_earth_dbt_models
 from orchestration.serving.publish import publish_warehouse as publish
 
-MARTS = (
-    "fct_trade_monthly",
-    "exports_by_group_monthly",
-    "magnet_exports_monthly",
-    "monthly_headlines",
-    "dim_partner",
-    "dim_product",
-)
+# Every dbt model in the marts schema, so that a new mart is upstream of the publish without a list here.
+MARTS = sorted(key for key in rare_earth_dbt_models.keys if key.path[0] == "marts")
 
 
 @dg.asset(
     key=["serving", "rare_earth_duckdb"],
-    deps=[dg.AssetKey(["marts", name]) for name in MARTS],
+    deps=MARTS,
     description=(
         "$WAREHOUSE_DIR/rare_earth.duckdb (schemas marts and audit, DuckDB 1.5 storage) and "
         "exports/<mart>.parquet, written as new files and swapped in with os.replace: readers see the old "
