@@ -8,18 +8,24 @@ import shutil
 import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 
+from orchestration.loading.holds import (
+    HeldMonth,
+    has_unpublished_audit,
+    held_months,
+    publishable_after_failure,
+    unpublished_months,
+)
 from orchestration.loading.ingest import build_db, file_months
 from orchestration.loading.landing import scan_landing, unseen_files
 from orchestration.loading.summary import latest_headline, loaded_months, quarantined_files
 from orchestration.warehouse import REPO_ROOT, Warehouse
 
-PIPELINE_STAGE_NOTE = (
-    "note: the raw, staged and marts suites guard loads; holding back single months of "
-    "a multi-month run, and the PostgreSQL replica are not built yet."
-)
+if TYPE_CHECKING:  # Dagster takes seconds to import: `status` and `sample` do without it.
+    from dagster import ExecuteInProcessResult
 
 
 def prepare_dagster_home(warehouse: Warehouse) -> Path:
@@ -52,43 +58,29 @@ def cmd_sample(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_load(args: argparse.Namespace) -> int:
-    warehouse = Warehouse.from_env(args.warehouse).ensure()
-    os.environ["WAREHOUSE_DIR"] = str(warehouse.root)
-    months = _pending_month_range(warehouse)
-    if months is None:
-        print(f"nothing new in {warehouse.landing}: every file there is already loaded or quarantined")
-        return 0
-    prepare_dagster_home(warehouse)
+def _execute_monthly_load(
+    months: tuple[date, date], tags: dict[str, str] | None = None, publish_only: bool = False
+) -> ExecuteInProcessResult:
     import dagster as dg
 
     from orchestration.definitions import defs
+    from orchestration.defs.jobs import LAUNCHED_BY_CLI
     from orchestration.defs.partitions import partition_range_tags
 
-    started = datetime.now(UTC)
-    print(f"loading {months[0]:%Y-%m} .. {months[1]:%Y-%m} from {warehouse.landing}", flush=True)
-    result = defs.resolve_job_def("monthly_load").execute_in_process(
+    return defs.resolve_job_def("monthly_load").execute_in_process(
         instance=dg.DagsterInstance.get(),
-        tags=partition_range_tags(*months),
+        tags={**partition_range_tags(*months), **LAUNCHED_BY_CLI, **(tags or {})},
         # The run's full event log is in the Dagster UI; the terminal gets warnings and the summary below.
         run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
         raise_on_error=False,
+        asset_selection=[dg.AssetKey(["serving", "rare_earth_duckdb"]), dg.AssetKey(["serving", "postgres_replica"])]
+        if publish_only
+        else None,
     )
-    con = duckdb.connect(str(warehouse.build_db), read_only=True)
-    try:
-        seen = con.execute(
-            "select file_name, status, months, rows, reason from audit.files where seen_at >= ? order by file_name",
-            [started],
-        ).fetchall()
-        headline = latest_headline(con)
-    finally:
-        con.close()
-    for name, status, file_months_label, rows, reason in seen:
-        detail = reason if reason else f"{file_months_label} ({rows:,} rows)"
-        print(f"  {status:<11} {name}: {detail}")
-    quarantined = [row for row in seen if row[1] == "quarantined"]
-    loaded = [row for row in seen if row[1] == "loaded"]
-    print(f"{len(loaded)} files loaded, {len(quarantined)} quarantined, run {result.run_id}")
+
+
+def _report_checks(result: ExecuteInProcessResult, months: tuple[date, date]) -> bool:
+    """Print the run's check outcomes (failures to stderr); True when an error-level check failed."""
     evaluations = result.get_asset_check_evaluations()
     failed_checks = [e for e in evaluations if not e.passed]
     warned = sum(e.severity.value == "WARN" for e in failed_checks)
@@ -104,20 +96,92 @@ def cmd_load(args: argparse.Namespace) -> int:
             + (f"\n{failures.value}" if failures else ""),
             file=sys.stderr,
         )
-    if headline:
-        print(f"latest headline: {headline}")
-    if warehouse.published_db.exists():
-        print(f"published: {warehouse.published_db} (open it read-only) and {warehouse.exports_dir}/*.parquet")
+    return any(e.severity.value == "ERROR" for e in failed_checks)
+
+
+def _report_files(warehouse: Warehouse, started: datetime) -> tuple[int, list[HeldMonth]]:
+    """Print the files this load saw and the months it held back; returns (quarantined files, held months)."""
+    with build_db(warehouse) as con:
+        seen = con.execute(
+            "select file_name, status, months, rows, reason from audit.files where seen_at >= ? order by file_name",
+            [started],
+        ).fetchall()
+        held = [h for h in held_months(con) if h.held_at >= started]
+    for name, status, file_months_label, rows, reason in seen:
+        detail = reason if reason else f"{file_months_label} ({rows:,} rows)"
+        print(f"  {status:<11} {name}: {detail}")
+    quarantined = [row for row in seen if row[1] == "quarantined"]
+    loaded = [row for row in seen if row[1] == "loaded"]
+    print(f"{len(loaded)} files loaded, {len(quarantined)} quarantined")
     for row in quarantined:
         print(f"quarantined, not loaded: {row[4]}", file=sys.stderr)
+    for month in held:
+        print(f"held back, not published: {month.summary()}", file=sys.stderr)
+    return len(quarantined), held
+
+
+def cmd_load(args: argparse.Namespace) -> int:
+    warehouse = Warehouse.from_env(args.warehouse).ensure()
+    os.environ["WAREHOUSE_DIR"] = str(warehouse.root)
+    months = _pending_month_range(warehouse)
+    with build_db(warehouse) as con:
+        left_over = unpublished_months(con)
+        audit_changed = has_unpublished_audit(con)
+    if months is None and left_over is None and not audit_changed:
+        print(f"nothing new in {warehouse.landing}: every file there is already loaded, quarantined or published")
+        return 0
+    prepare_dagster_home(warehouse)
+    started = datetime.now(UTC)
+    if months is None and left_over is None:
+        # Only the audit trail changed (e.g. a file was quarantined): readers get it, the marts are as they were.
+        print("nothing new to load; publishing the audit trail recorded since the last publish")
+        result = _execute_monthly_load(_published_range(warehouse), publish_only=True)
+        return _finish(warehouse, result, blocked=False, quarantined=0)
+    months = months or left_over
+    assert months is not None
+    print(f"loading {months[0]:%Y-%m} .. {months[1]:%Y-%m} from {warehouse.landing}", flush=True)
+    result = _execute_monthly_load(months)
+    quarantined, held = _report_files(warehouse, started)
+    print(f"run {result.run_id}")
+    blocked = _report_checks(result, months)
     if not result.success:
-        blocked = any(e.severity.value == "ERROR" for e in failed_checks)
-        reason = (
-            "a blocking check failed (above): the steps after it did not run and nothing was published"
-            if blocked
-            else "see the log above"
+        with build_db(warehouse) as con:
+            publish_the_rest = publishable_after_failure(con, started)
+        if publish_the_rest:
+            # The failing months are held back now, so a second run publishes the months that passed.
+            print(f"held back {len(held)} month(s); publishing the months that passed with a second run", flush=True)
+            from orchestration.defs.jobs import PUBLISHES_WHAT_PASSED_IN
+
+            result = _execute_monthly_load(months, {PUBLISHES_WHAT_PASSED_IN: result.run_id})
+            print(f"run {result.run_id}")
+            _report_checks(result, months)
+    return _finish(warehouse, result, blocked, quarantined)
+
+
+def _published_range(warehouse: Warehouse) -> tuple[date, date]:
+    from orchestration.defs.partitions import latest_month
+
+    with build_db(warehouse) as con:
+        months = [m.month for m in loaded_months(con)]
+    return (min(months), max(months)) if months else (latest_month(), latest_month())
+
+
+def _finish(warehouse: Warehouse, result: ExecuteInProcessResult, blocked: bool, quarantined: int) -> int:
+    with build_db(warehouse) as con:
+        headline = latest_headline(con)
+    if headline:
+        print(f"latest headline: {headline}")
+    if result.success and warehouse.published_db.exists():
+        print(f"published: {warehouse.published_db} (open it read-only) and {warehouse.exports_dir}/*.parquet")
+    if blocked:
+        print(
+            "a blocking check failed (above): the months it names are held back and keep their last published "
+            "state; the run is in the Dagster UI (make dev)",
+            file=sys.stderr,
         )
-        print(f"the load run failed: {reason}; the run is in the Dagster UI (make dev)", file=sys.stderr)
+        return 1
+    if not result.success:
+        print("the load run failed: see the log above; the run is in the Dagster UI (make dev)", file=sys.stderr)
         return 1
     return 2 if quarantined else 0
 
@@ -156,6 +220,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     try:
         months = loaded_months(con)
         quarantined = quarantined_files(con)
+        held = held_months(con)
     finally:
         con.close()
     print(f"warehouse: {warehouse.root}")
@@ -168,29 +233,31 @@ def cmd_status(args: argparse.Namespace) -> int:
     print(f"\nquarantined files: {len(quarantined)}")
     for q in quarantined:
         print(f"  {q.file_name}: {q.reason}")
+    print(f"\nmonths held back by a blocking check: {len(held)}")
+    for h in held:
+        print(f"  {h.summary()}")
     if warehouse.published_db.exists():
         published = datetime.fromtimestamp(warehouse.published_db.stat().st_mtime, UTC)
         print(f"\nlast publish: {published:%Y-%m-%d %H:%M:%S} UTC, {warehouse.published_db}")
     else:
         print("\nlast publish: never")
     print(f"failing checks: {failing_checks_summary(warehouse)}")
-    print(PIPELINE_STAGE_NOTE)
+    from orchestration.serving.local_postgres import replica_target
+
+    target = replica_target(warehouse.postgres_dir)
+    print(f"PostgreSQL replica: {target.label if target else 'not running (start it with `rare-earth serve-bi`)'}")
     return 0
 
 
-def cmd_docs(args: argparse.Namespace) -> int:
-    """dbt's documentation as one self-contained HTML file (no network), from the build database."""
+def _render_dbt_docs(warehouse: Warehouse, out: Path) -> int:
+    """dbt's documentation as one self-contained HTML file (`docs generate --static`); the caller holds
+    the writer lock, since dbt opens the build database."""
     import subprocess
     import tempfile
 
-    warehouse = Warehouse.from_env(args.warehouse)
-    if not warehouse.build_db.exists():
-        print(f"no warehouse at {warehouse.root} yet: run `rare-earth load` first", file=sys.stderr)
-        return 1
-    out = warehouse.root / "docs" / "dbt"
-    out.mkdir(parents=True, exist_ok=True)
     dbt = Path(sys.executable).with_name("dbt")
-    with tempfile.TemporaryDirectory() as target, warehouse.writer_lock():
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as target:
         result = subprocess.run(
             [
                 str(dbt),
@@ -212,7 +279,84 @@ def cmd_docs(args: argparse.Namespace) -> int:
             print(result.stdout[-3000:], file=sys.stderr)
             return result.returncode
         shutil.copyfile(Path(target) / "static_index.html", out / "index.html")
-    print(f"dbt docs: {out / 'index.html'} (open it in a browser; it needs no network)")
+    return 0
+
+
+def _render_data_docs(warehouse: Warehouse, out: Path) -> Path:
+    """GX Data Docs: every suite, and its validation of the latest loaded month."""
+    from orchestration.quality.data_docs import ValidationPage, render_data_docs
+    from orchestration.quality.frames import (
+        marts_month_frame,
+        raw_month_frame,
+        raw_month_parameters,
+        staged_month_frame,
+    )
+
+    with build_db(warehouse) as con:
+        month = max(m.month for m in loaded_months(con))
+        pages = [
+            ValidationPage(
+                "raw_month",
+                f"raw_month {month:%Y-%m} {flow}",
+                raw_month_frame(con, flow, month, month),
+                raw_month_parameters(month, month),
+            )
+            for flow in ("export", "import")
+        ]
+        for suite, frame_of in (("staged_month", staged_month_frame), ("marts_month", marts_month_frame)):
+            pages.append(ValidationPage(suite, f"{suite} {month:%Y-%m}", frame_of(con, month, month)))
+        held = [h.summary() for h in held_months(con)]
+    return render_data_docs(out, pages, held)
+
+
+def cmd_docs(args: argparse.Namespace) -> int:
+    """GX Data Docs and dbt docs as static HTML under warehouse/docs/, browsable without network."""
+    warehouse = Warehouse.from_env(args.warehouse)
+    if not warehouse.build_db.exists():
+        print(f"no warehouse at {warehouse.root} yet: run `rare-earth load` first", file=sys.stderr)
+        return 1
+    docs = warehouse.root / "docs"
+    with warehouse.writer_lock():
+        failed = _render_dbt_docs(warehouse, docs / "dbt")
+    if failed:
+        return failed
+    data_docs = _render_data_docs(warehouse, docs / "gx")
+    print(f"dbt docs: {docs / 'dbt' / 'index.html'}")
+    print(f"Great Expectations Data Docs: {data_docs}")
+    print("open them in a browser; they need no network")
+    return 0
+
+
+def cmd_serve_bi(args: argparse.Namespace) -> int:
+    """A local PostgreSQL replica of the published marts for BI tools (or stop it)."""
+    from orchestration.serving.local_postgres import DATABASE, READER, LocalPostgres, LocalPostgresError
+    from orchestration.serving.postgres import SCHEMA, replicate_marts
+
+    warehouse = Warehouse.from_env(args.warehouse)
+    cluster = LocalPostgres(warehouse.postgres_dir)
+    if args.stop:
+        stopped = cluster.stop()
+        print(
+            f"stopped the PostgreSQL replica in {cluster.root}" if stopped else "the PostgreSQL replica was not running"
+        )
+        return 0
+    if not warehouse.published_db.exists():
+        print(f"nothing published in {warehouse.root} yet: run `rare-earth load` first", file=sys.stderr)
+        return 1
+    try:
+        credentials = cluster.start()
+    except LocalPostgresError as err:
+        print(err, file=sys.stderr)
+        return 1
+    report = replicate_marts(warehouse.published_db, credentials.admin_url, READER)
+    print(f"PostgreSQL replica of the marts: {len(report.tables)} tables, {sum(report.tables.values()):,} rows")
+    print(f"  host      127.0.0.1\n  port      {credentials.port}\n  database  {DATABASE}\n  schema    {SCHEMA}")
+    print(f"  user      {READER} (read-only: SELECT on {SCHEMA} only)\n  password  {credentials.reader_password}")
+    print(f"  url       {credentials.reader_url}")
+    print(
+        f'try: psql "{credentials.reader_url}" -c "select * from marts.monthly_headlines order by month desc limit 1"'
+    )
+    print("every `rare-earth load` now updates it after publishing; stop it with `rare-earth serve-bi --stop`")
     return 0
 
 
@@ -225,7 +369,11 @@ def main(argv: list[str] | None = None) -> int:
     sample.set_defaults(run=cmd_sample)
     commands.add_parser("load", help="ingest new or changed landing files").set_defaults(run=cmd_load)
     commands.add_parser("status", help="months loaded, files quarantined, last publish").set_defaults(run=cmd_status)
-    commands.add_parser("docs", help="render dbt docs to static HTML under warehouse/docs/").set_defaults(run=cmd_docs)
+    serve_bi = commands.add_parser("serve-bi", help="serve the marts to BI tools from a local PostgreSQL on 127.0.0.1")
+    serve_bi.add_argument("--stop", action="store_true", help="stop the local PostgreSQL")
+    serve_bi.set_defaults(run=cmd_serve_bi)
+    docs_help = "render GX Data Docs and dbt docs to static HTML under warehouse/docs/"
+    commands.add_parser("docs", help=docs_help).set_defaults(run=cmd_docs)
     for sub in commands.choices.values():
         sub.add_argument("--warehouse", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)

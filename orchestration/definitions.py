@@ -12,15 +12,16 @@ from orchestration.defs.quality.checks import (
     staged_month_expectations,
 )
 from orchestration.defs.resources import WarehouseResource
-from orchestration.defs.serving.assets import publish_warehouse
+from orchestration.defs.serving.assets import postgres_replica, publish_warehouse
+from orchestration.defs.serving.sensors import publish_months_that_passed
 from orchestration.defs.transform.assets import rare_earth_dbt_models
 from orchestration.defs.transform.project import dbt_resource
 
 defs = dg.Definitions(
-    assets=[landing_folder, raw_customs_lines, rare_earth_dbt_models, publish_warehouse],
+    assets=[landing_folder, raw_customs_lines, rare_earth_dbt_models, publish_warehouse, postgres_replica],
     asset_checks=[raw_month_expectations, staged_month_expectations, marts_month_expectations],
     jobs=[monthly_load],
-    sensors=[landing_folder_sensor],
+    sensors=[landing_folder_sensor, publish_months_that_passed],
     schedules=[after_detailed_release],
     resources={"warehouse": WarehouseResource(), "dbt": dbt_resource()},
 )

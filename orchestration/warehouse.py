@@ -44,6 +44,11 @@ class Warehouse:
         return self.root / "exports"
 
     @property
+    def postgres_dir(self) -> Path:
+        """The local PostgreSQL cluster that `rare-earth serve-bi` runs for BI tools."""
+        return self.root / "postgres"
+
+    @property
     def dagster_home(self) -> Path:
         return Path(os.environ.get("DAGSTER_HOME") or self.root / "dagster_home")
 

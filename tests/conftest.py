@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Sequence
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from orchestration.warehouse import Warehouse
+from orchestration.serving.local_postgres import READER, Credentials, LocalPostgres
+from orchestration.serving.postgres import replicate_marts
+from orchestration.warehouse import REPO_ROOT, Warehouse
 
 ZH_HEADER = ["数据年月", "商品编码", "商品名称", "贸易伙伴编码", "贸易伙伴名称", "第一数量", "第一计量单位", "美元"]
 EN_HEADER = [
@@ -60,3 +68,78 @@ def write_csv(warehouse: Warehouse) -> WriteCsv:
         return path
 
     return write
+
+
+def rare_earth(warehouse: Path, *args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    """The `rare-earth` command as a person runs it, on a warehouse folder."""
+    env = {**os.environ, "WAREHOUSE_DIR": str(warehouse)}
+    env.pop("DAGSTER_HOME", None)
+    return subprocess.run(
+        [str(Path(sys.executable).with_name("rare-earth")), *args],
+        env=env,
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def reachable_temp_dir(prefix: str) -> Path:
+    """A temporary folder the `postgres` system user can reach (pytest's own are private to root)."""
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
+    folder.chmod(0o755)
+    return folder
+
+
+@dataclass(frozen=True)
+class SampleLoad:
+    warehouse: Path
+    load: subprocess.CompletedProcess[str]
+    pristine: Path  # a copy of what the load published (rare_earth.duckdb, exports/), never changed
+
+
+@pytest.fixture(scope="session")
+def sample_load() -> Iterator[SampleLoad]:
+    """The bundled sample, written and loaded by the real CLI once per session.
+
+    End-to-end tests add files to `warehouse` and load again; tests that need the sample as published
+    read `pristine`.
+    """
+    root = reachable_temp_dir("rare-earth-sample-")
+    warehouse = root / "warehouse"
+    try:
+        assert rare_earth(warehouse, "sample").returncode == 0
+        load = rare_earth(warehouse, "load")
+        pristine = root / "pristine"
+        pristine.mkdir()
+        if (warehouse / "rare_earth.duckdb").exists():
+            shutil.copyfile(warehouse / "rare_earth.duckdb", pristine / "rare_earth.duckdb")
+            shutil.copytree(warehouse / "exports", pristine / "exports")
+        yield SampleLoad(warehouse, load, pristine)
+    finally:
+        LocalPostgres(warehouse / "postgres").stop()  # `rare-earth serve-bi` may have started one
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def cluster() -> Iterator[Credentials]:
+    """A real PostgreSQL cluster on 127.0.0.1, stopped and removed at the end even when a test fails."""
+    root = reachable_temp_dir("rare-earth-pg-")
+    local = LocalPostgres(root / "postgres")
+    try:
+        yield local.start()
+    finally:
+        local.stop()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def published_sample(sample_load: SampleLoad) -> Path:
+    return sample_load.pristine / "rare_earth.duckdb"
+
+
+@pytest.fixture
+def replica(cluster: Credentials, published_sample: Path) -> Credentials:
+    """The cluster, serving the sample's published marts (published again for each test)."""
+    replicate_marts(published_sample, cluster.admin_url, READER)
+    return cluster

@@ -6,6 +6,11 @@ import dagster as dg
 
 from orchestration.defs.partitions import monthly_partitions
 
+# A run that publishes the months that passed, after a run that held failing months back.
+PUBLISHES_WHAT_PASSED_IN = "rare_earth/publishes_what_passed_in"
+# `rare-earth load` runs the job in process and follows a failed run up itself.
+LAUNCHED_BY_CLI = {"rare_earth/launched_by": "cli"}
+
 monthly_load = dg.define_asset_job(
     name="monthly_load",
     selection=dg.AssetSelection.all() - dg.AssetSelection.keys(["landing", "gacc_files"]),

@@ -7,6 +7,9 @@ import duckdb
 RAW_TABLE = "raw.customs_lines"
 CURRENT_VIEW = "raw.current_customs_lines"
 FILES_TABLE = "audit.files"
+HELD_TABLE = "audit.held_months"
+PUBLISHES_TABLE = "audit.publishes"
+FAILED_BUILDS_TABLE = "audit.failed_builds"
 
 _DDL = f"""
 create schema if not exists raw;
@@ -55,12 +58,43 @@ create table if not exists {FILES_TABLE} (
     currencies      varchar
 );
 
+-- A month of a file that failed a blocking check: its lines stay in the raw layer, out of the marts.
+create table if not exists {HELD_TABLE} (
+    flow            varchar not null,
+    month           date not null,
+    vintage         integer not null,
+    file_name       varchar not null,
+    check_name      varchar not null,
+    reason          varchar not null,
+    held_at         timestamptz not null
+);
+
+-- Every publish, with the newest vintage it included: later vintages are not published yet.
+create table if not exists {PUBLISHES_TABLE} (
+    published_at    timestamptz not null,
+    last_vintage    integer not null,
+    path            varchar not null
+);
+
+-- Months a dbt build failed for: their marts may be half-built, so nothing is published until a
+-- build of those months succeeds.
+create table if not exists {FAILED_BUILDS_TABLE} (
+    first_month     date not null,
+    last_month      date not null,
+    reason          varchar not null,
+    failed_at       timestamptz not null
+);
+
 -- A later vintage replaces an earlier one per (flow, month, commodity): a file holding only magnets
--- for a month revises the magnets and leaves that month's other codes as they were.
+-- for a month revises the magnets and leaves that month's other codes as they were. A held-back month
+-- of a file is skipped, so the month keeps its earlier vintage.
 create or replace view {CURRENT_VIEW} as
-select *
-from {RAW_TABLE}
-qualify vintage = max(vintage) over (partition by flow, month, hs_code);
+select l.*
+from {RAW_TABLE} as l
+where not exists (
+    select 1 from {HELD_TABLE} as h where h.vintage = l.vintage and h.flow = l.flow and h.month = l.month
+)
+qualify l.vintage = max(l.vintage) over (partition by l.flow, l.month, l.hs_code);
 """
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from datetime import date
 from pathlib import Path
 
 import dagster as dg
@@ -106,3 +107,49 @@ def test_lineage_runs_from_the_landing_folder_to_every_mart_without_gaps() -> No
     }
     assert any(name.startswith("unique_combination") for name in checks)
     assert any(name.startswith("relationships") for name in checks)
+
+
+@pytest.mark.slow
+def test_after_a_run_held_a_month_back_a_sensor_launches_the_months_that_passed(tmp_path: Path) -> None:
+    from conftest import ZH_HEADER, render_csv
+
+    from orchestration.defs.jobs import PUBLISHES_WHAT_PASSED_IN
+    from orchestration.defs.partitions import partition_range_tags
+    from orchestration.defs.quality.checks import raw_month_expectations
+    from orchestration.defs.serving.sensors import publish_months_that_passed
+
+    exports = tmp_path / "landing" / "exports"
+    exports.mkdir(parents=True)
+    good = ["202511", "85051110", "稀土永磁", "502", "美国", "582,000", "千克", "29,100,000"]
+    (exports / "nov.csv").write_text(render_csv(ZH_HEADER, [good]), encoding="utf-8")
+    (exports / "dup_2025-12.csv").write_text(render_csv(ZH_HEADER, [["202512", *good[1:]]] * 2), encoding="utf-8")
+    resources = {"warehouse": WarehouseResource(warehouse_dir=str(tmp_path))}
+    tags = partition_range_tags(date(2025, 11, 1), date(2025, 12, 1))
+    with dg.instance_for_test() as instance:
+        failed = dg.materialize(
+            [landing_folder, raw_customs_lines, raw_month_expectations],
+            selection=[raw_customs_lines],
+            resources=resources,
+            instance=instance,
+            tags=tags,
+            raise_on_error=False,
+        )
+        assert not failed.success
+        [evaluation] = failed.get_asset_check_evaluations()
+        assert evaluation.metadata["held_back"].value == "- 2025-12 export from `exports/dup_2025-12.csv` (vintage 1)"
+
+        def evaluate(run: dg.DagsterRun) -> dg.RunRequest | dg.SkipReason:
+            context = dg.build_run_status_sensor_context(
+                sensor_name="publish_months_that_passed",
+                dagster_instance=instance,
+                dagster_run=run,
+                dagster_event=failed.get_run_failure_event(),
+                resources=resources,
+            ).for_run_failure()
+            return publish_months_that_passed(context)
+
+        request = evaluate(failed.dagster_run)
+        assert isinstance(request, dg.RunRequest)
+        assert request.tags == {**tags, PUBLISHES_WHAT_PASSED_IN: failed.run_id}
+        follow_up = failed.dagster_run.with_tags({**failed.dagster_run.tags, PUBLISHES_WHAT_PASSED_IN: "x"})
+        assert isinstance(evaluate(follow_up), dg.SkipReason)  # never a loop

@@ -10,30 +10,14 @@ from pathlib import Path
 
 import duckdb
 import pytest
-
-from orchestration.warehouse import REPO_ROOT
+from conftest import SampleLoad, rare_earth
 
 pytestmark = pytest.mark.slow
 
 
-def rare_earth(warehouse: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "WAREHOUSE_DIR": str(warehouse)}
-    env.pop("DAGSTER_HOME", None)
-    return subprocess.run(
-        [str(Path(sys.executable).with_name("rare-earth")), *args],
-        env=env,
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-
-
 @pytest.fixture(scope="module")
-def loaded_sample(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str]]:
-    warehouse = tmp_path_factory.mktemp("cli") / "warehouse"
-    assert rare_earth(warehouse, "sample").returncode == 0
-    return warehouse, rare_earth(warehouse, "load")
+def loaded_sample(sample_load: SampleLoad) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    return sample_load.warehouse, sample_load.load
 
 
 def test_load_ingests_every_sample_file(loaded_sample: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
@@ -160,10 +144,33 @@ def test_the_published_warehouse_opens_read_only_in_duckdb_1_5_storage_with_parq
                 "exports_by_group_monthly",
                 "fct_trade_monthly",
                 "magnet_exports_monthly",
+                "meta_publish",
                 "monthly_headlines",
             ]
         )
     ]
+
+
+def test_readers_see_how_fresh_the_published_marts_are(
+    loaded_sample: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
+    warehouse, _ = loaded_sample
+    con = duckdb.connect(str(warehouse / "rare_earth.duckdb"), read_only=True)
+    try:
+        meta = con.execute(
+            """select flow, first_month::varchar, last_month::varchar, months, last_vintage, files,
+                      dbt_version like '1.11.%', suite_versions
+               from marts.meta_publish order by flow"""
+        ).fetchall()
+        [(published_at,)] = con.execute("select max(published_at) from audit.publishes").fetchall()
+    finally:
+        con.close()
+    assert [row[:7] for row in meta] == [
+        ("export", "2024-01-01", "2025-12-01", 24, 24, 24, True),
+        ("import", "2024-01-01", "2025-12-01", 24, 48, 24, True),
+    ]
+    assert re.fullmatch(r"marts_month@[0-9a-f]{12}, raw_month@[0-9a-f]{12}, staged_month@[0-9a-f]{12}", meta[0][7])
+    assert published_at is None  # the publish record is written after the file it describes
 
 
 READER = """
@@ -207,7 +214,7 @@ def test_a_reader_holding_the_published_file_neither_blocks_a_load_nor_sees_a_pa
     assert tonnes == 600  # a new reader sees the new warehouse
 
 
-def test_docs_render_dbt_documentation_as_one_offline_html_file(
+def test_docs_render_dbt_docs_and_gx_data_docs_as_offline_html(
     loaded_sample: tuple[Path, subprocess.CompletedProcess[str]],
 ) -> None:
     warehouse, _ = loaded_sample
@@ -216,6 +223,26 @@ def test_docs_render_dbt_documentation_as_one_offline_html_file(
     html = (warehouse / "docs" / "dbt" / "index.html").read_text(encoding="utf-8")
     assert "monthly_headlines" in html and "exports_by_group_monthly" in html
     assert not re.search(r'(src|href)="https?://(?!\[::1\])', html)  # nothing fetched from the network
+    gx = warehouse / "docs" / "gx"
+    pages = sorted(p.relative_to(gx).as_posix() for p in gx.rglob("*.html"))
+    assert pages == [
+        "index.html",
+        "suites/marts_month.html",
+        "suites/raw_month.html",
+        "suites/staged_month.html",
+        "validations/marts_month_2025_12.html",
+        "validations/raw_month_2025_12_export.html",
+        "validations/raw_month_2025_12_import.html",
+        "validations/staged_month_2025_12.html",
+    ]
+    for page in pages:
+        text = (gx / page).read_text(encoding="utf-8")
+        assert not re.search(r'(src|href)="(https?:)?//', text), page
+        assert "<link" not in text and "<img" not in text, page
+    index = (gx / "index.html").read_text(encoding="utf-8")
+    assert '<a href="validations/raw_month_2025_12_export.html">raw_month 2025-12 export</a>' in index
+    suite = (gx / "suites" / "raw_month.html").read_text(encoding="utf-8")
+    assert re.search(r"quantity_kg.*values must be greater than or equal to.*0\.0", suite, re.S)
 
 
 def test_a_truncated_file_for_a_new_month_fails_the_load_and_leaves_the_published_file_unchanged(
@@ -233,10 +260,20 @@ def test_a_truncated_file_for_a_new_month_fails_the_load_and_leaves_the_publishe
         "exports/2026/gacc_exports_2026-01.csv: exactly 10,000 data rows: probably truncated at the portal's "
         "download cap" in load.stderr
     )
-    assert "nothing was published" in load.stderr
+    assert "a blocking check failed" in load.stderr
     assert (warehouse / "rare_earth.duckdb").read_bytes() == published_before
     capped.unlink()
-    assert rare_earth(warehouse, "load").returncode == 0
+    again = rare_earth(warehouse, "load")
+    assert again.returncode == 0, again.stderr
+    assert "publishing the audit trail recorded since the last publish" in again.stdout
+    con = duckdb.connect(str(warehouse / "rare_earth.duckdb"), read_only=True)
+    try:
+        [(status,)] = con.execute(
+            "select status from audit.files where file_name = 'exports/2026/gacc_exports_2026-01.csv'"
+        ).fetchall()
+    finally:
+        con.close()
+    assert status == "quarantined"  # readers see the quarantine; the marts are as they were
 
 
 def test_a_blocking_raw_expectation_stops_the_dbt_build_and_fails_the_load(
@@ -261,6 +298,60 @@ def test_a_blocking_raw_expectation_stops_the_dbt_build_and_fails_the_load(
     assert {p.name: p.read_bytes() for p in (warehouse / "exports").glob("*.parquet")} == exports_before
     status = rare_earth(warehouse, "status")
     assert "raw/customs_lines:raw_month_expectations (ERROR)" in status.stdout
+
+
+def test_a_failing_month_is_held_back_while_the_other_months_of_the_load_are_published(
+    loaded_sample: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
+    warehouse, _ = loaded_sample
+    published = warehouse / "rare_earth.duckdb"
+    december_before = _published_us_magnets(published, "2025-12-01")
+    exports = warehouse / "landing" / "exports"
+    september = exports / "2025" / "gacc_exports_2025-09.csv"
+    september.with_name("gacc_exports_2025-09_revised.csv").write_bytes(
+        september.read_bytes().replace(b'"420,000"', b'"400,000"')
+    )
+    duplicate = "数据年月,商品编码,贸易伙伴编码,第一数量,第一计量单位\n" + "202512,85051110,502,5,千克\n" * 2
+    (exports / "dup_2025-12.csv").write_text(duplicate, encoding="utf-8")
+    load = rare_earth(warehouse, "load")
+    assert load.returncode == 1
+    assert "publishing the months that passed with a second run" in load.stdout
+    assert (
+        "held back, not published: 2025-12 export from exports/dup_2025-12.csv, by raw_month_expectations: "
+        "[error] raw_month.expect_compound_columns_to_be_unique on vintage,month,hs_code,partner_code,regime_code,"
+        "province_code (No duplicate (commodity, partner, regime, province) key within a vintage and month.): "
+        "2 unexpected, e.g. vintage="
+    ) in load.stderr
+    assert "source_file=exports/dup_2025-12.csv row_number=2" in load.stderr
+    assert _published_us_magnets(published, "2025-09-01") == 400  # the month that passed went out
+    assert _published_us_magnets(published, "2025-12-01") == december_before  # the failing one kept its state
+    status = rare_earth(warehouse, "status")
+    assert "months held back by a blocking check: 2" in status.stdout  # with the duplicate 2025-11 file above
+    assert "2025-12 export from exports/dup_2025-12.csv" in status.stdout
+    con = duckdb.connect(str(published), read_only=True)
+    try:
+        held = con.execute("select file_name, check_name from audit.held_months order by all").fetchall()
+        [(file_status,)] = con.execute(
+            "select status from audit.files where file_name = 'exports/dup_2025-12.csv'"
+        ).fetchall()
+    finally:
+        con.close()
+    assert held == [
+        ("exports/dup_2025-11.csv", "raw_month_expectations"),
+        ("exports/dup_2025-12.csv", "raw_month_expectations"),
+    ]
+    assert file_status == "quarantined"
+
+
+def _published_us_magnets(published: Path, month: str) -> float:
+    con = duckdb.connect(str(published), read_only=True)
+    try:
+        [(tonnes,)] = con.execute(
+            "select tonnes from marts.magnet_exports_monthly where month = ? and partner_code = '502'", [month]
+        ).fetchall()
+    finally:
+        con.close()
+    return float(tonnes)
 
 
 def _marts_snapshot(warehouse: Path) -> list[tuple]:

@@ -11,6 +11,8 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 from orchestration.defs.partitions import month_range, monthly_partitions, single_run
 from orchestration.defs.resources import WarehouseResource
 from orchestration.defs.transform.project import rare_earth_dbt
+from orchestration.loading.holds import record_build
+from orchestration.loading.ingest import build_db
 from orchestration.loading.summary import relation_shape
 
 OWNER = "team:analytics-engineering"
@@ -76,8 +78,11 @@ def rare_earth_dbt_models(
                 yield _with_shape(con, relations, event)
         finally:
             con.close()
-    if not invocation.is_successful():
-        raise dg.Failure(f"dbt build failed for {first:%Y-%m}..{last:%Y-%m}: {invocation.get_error()}")
+    error = None if invocation.is_successful() else str(invocation.get_error())
+    with build_db(wh) as con:
+        record_build(con, first, last, error)
+    if error is not None:
+        raise dg.Failure(f"dbt build failed for {first:%Y-%m}..{last:%Y-%m}: {error}")
 
 
 def _with_shape(con: duckdb.DuckDBPyConnection, relations: dict[str, str], event: Any) -> Any:

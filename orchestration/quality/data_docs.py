@@ -1,0 +1,104 @@
+"""Great Expectations Data Docs as static HTML that opens without network access.
+
+GX renders its pages with Bootstrap, jQuery and Vega from CDNs. The page content itself is plain HTML,
+so the network references are dropped and GX's own stylesheet (shipped in the package) plus a few rules
+for the Bootstrap classes the pages use are inlined.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from orchestration.quality.runner import EXPECTATIONS_DIR, gx_suite, gx_validation
+
+_NETWORK_TAG = re.compile(
+    r"<script[^>]*\bsrc=\"https?://[^\"]*\"[^>]*>\s*</script>|<(?:link|img)[^>]*\b(?:href|src)=\"(?:https?://|\.\./)[^\"]*\"[^>]*/?>",
+    re.IGNORECASE,
+)
+_NETWORK_LINK = re.compile(r"\bhref=\"https?://[^\"]*\"", re.IGNORECASE)
+_BASE_STYLE = """
+body { font-family: system-ui, sans-serif; margin: 0 auto; max-width: 1200px; padding: 0 1rem; color: #222; }
+table { border-collapse: collapse; width: 100%; margin: .5rem 0 1rem; }
+th, td { border: 1px solid #ddd; padding: .3rem .5rem; text-align: left; vertical-align: top; }
+.card { border: 1px solid #ddd; border-radius: 4px; margin: 1rem 0; padding: .5rem 1rem; }
+.collapse:not(.show) { display: block; } .sr-only { display: none; }
+.text-danger, .failed { color: #b00020; } .text-success, .passed { color: #1b5e20; }
+nav, .navbar, form, .ge-breadcrumbs { display: none; }
+"""
+
+
+@dataclass(frozen=True)
+class ValidationPage:
+    """A frame to validate for the docs: `title` names it (suite, month, flow)."""
+
+    suite: str
+    title: str
+    frame: pd.DataFrame
+    parameters: dict[str, Any] | None = None
+
+
+def _gx_css() -> str:
+    import great_expectations
+
+    css = Path(great_expectations.__file__).parent / "render" / "view" / "static" / "styles"
+    return (css / "data_docs_default_styles.css").read_text(encoding="utf-8")
+
+
+def offline(page: str) -> str:
+    """The GX page with every network reference removed and the styles inlined."""
+    page = _NETWORK_TAG.sub("", page)
+    page = _NETWORK_LINK.sub('href="#"', page)
+    return page.replace("</head>", f"<style>{_gx_css()}{_BASE_STYLE}</style></head>", 1)
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
+
+
+def render_data_docs(out: Path, validations: list[ValidationPage], held: list[str]) -> Path:
+    """Write every suite and every validation as a page under `out`, with an index; returns the index."""
+    from great_expectations.render.renderer import ExpectationSuitePageRenderer, ValidationResultsPageRenderer
+    from great_expectations.render.view import DefaultJinjaPageView
+
+    view = DefaultJinjaPageView()
+    (out / "suites").mkdir(parents=True, exist_ok=True)
+    (out / "validations").mkdir(parents=True, exist_ok=True)
+    suites = sorted(path.stem for path in EXPECTATIONS_DIR.glob("*.json"))
+    for suite in suites:
+        page = view.render(ExpectationSuitePageRenderer().render(gx_suite(suite)))
+        (out / "suites" / f"{suite}.html").write_text(offline(page), encoding="utf-8")
+    rows = []
+    for validation in validations:
+        result = gx_validation(validation.suite, validation.frame, validation.parameters)
+        name = f"{_slug(validation.title)}.html"
+        page = view.render(ValidationResultsPageRenderer().render(result))
+        (out / "validations" / name).write_text(offline(page), encoding="utf-8")
+        status = "passed" if result.success else "failed"
+        rows.append(
+            f'<tr><td><a href="validations/{name}">{html.escape(validation.title)}</a></td>'
+            f'<td class="{status}">{status}</td><td>{len(validation.frame):,}</td></tr>'
+        )
+    suite_links = "".join(f'<li><a href="suites/{s}.html">{s}</a> (expectations/{s}.json)</li>' for s in suites)
+    held_items = "".join(f"<li>{html.escape(h)}</li>" for h in held) or "<li>none</li>"
+    index = out / "index.html"
+    index.write_text(
+        f"""<!doctype html><html><head><meta charset="utf-8"><title>Data quality: expectation suites</title>
+<style>{_BASE_STYLE}</style></head><body>
+<h1>Data quality of the rare-earth warehouse</h1>
+<p>The Great Expectations suites that guard every monthly load, and their results on the latest month.
+Error-level expectations block a month (it is held back); warnings are published and reported.</p>
+<h2>Expectation suites</h2><ul>{suite_links}</ul>
+<h2>Validations of the latest month</h2>
+<table><tr><th>validation</th><th>status</th><th>rows</th></tr>{"".join(rows)}</table>
+<h2>Months held back by a blocking check</h2><ul>{held_items}</ul>
+<p><a href="../dbt/index.html">dbt documentation of the models</a></p>
+</body></html>""",
+        encoding="utf-8",
+    )
+    return index

@@ -1,0 +1,198 @@
+"""The PostgreSQL replica of the published marts, for the BI tools that speak Postgres (all of them).
+
+The marts are copied with COPY into a new schema, which replaces `marts` by a rename in the same
+transaction: a BI query sees the old marts or the new ones, never a mix. A query still running on
+the old tables keeps them (it holds their locks); they are dropped once nobody reads them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import psycopg
+from psycopg import sql
+
+from orchestration.warehouse import REPO_ROOT
+
+SCHEMA = "marts"
+RETIRED_PREFIX = "marts_retired_"
+DBT_MANIFEST = REPO_ROOT / "dbt_project" / "target" / "manifest.json"
+META_PUBLISH_DOC = (
+    "One row per flow: when these marts were published, the months and vintages they cover, and the dbt "
+    "and expectation-suite versions that built and audited them.",
+    {
+        "published_at": "When the marts were published (UTC).",
+        "flow": "'export' or 'import'.",
+        "first_month": "First month of the flow in the marts.",
+        "last_month": "Latest month of the flow in the marts.",
+        "months": "Number of months of the flow.",
+        "last_vintage": "Newest file vintage in the marts.",
+        "files": "Number of source files behind the flow's current lines.",
+        "dbt_version": "dbt-core version that built the marts.",
+        "suite_versions": "Each expectation suite with its content hash.",
+    },
+)
+
+_SIMPLE_TYPES = {
+    "VARCHAR": "text",
+    "DATE": "date",
+    "BOOLEAN": "boolean",
+    "TINYINT": "smallint",
+    "SMALLINT": "smallint",
+    "INTEGER": "integer",
+    "BIGINT": "bigint",
+    "HUGEINT": "numeric(39, 0)",
+    "UTINYINT": "smallint",
+    "USMALLINT": "integer",
+    "UINTEGER": "bigint",
+    "UBIGINT": "numeric(20, 0)",
+    "FLOAT": "real",
+    "DOUBLE": "double precision",
+    "TIMESTAMP": "timestamp",
+    "TIMESTAMP WITH TIME ZONE": "timestamptz",
+}
+
+TableDocs = dict[str, tuple[str, dict[str, str]]]
+
+
+@dataclass(frozen=True)
+class ReplicaReport:
+    tables: dict[str, int]  # table -> rows
+    retired_left: int  # old schemas still read by a running query, dropped by a later publish
+
+
+def pg_type(duckdb_type: str) -> str:
+    """The PostgreSQL type that holds a DuckDB column's values faithfully (text only for text)."""
+    if duckdb_type in _SIMPLE_TYPES:
+        return _SIMPLE_TYPES[duckdb_type]
+    decimal = re.fullmatch(r"DECIMAL\((\d+),\s*(\d+)\)", duckdb_type)
+    if decimal:
+        return f"numeric({decimal.group(1)}, {decimal.group(2)})"
+    raise ValueError(f"no PostgreSQL type for DuckDB type {duckdb_type} (add it to orchestration/serving/postgres.py)")
+
+
+def mart_docs(manifest: Path = DBT_MANIFEST) -> TableDocs:
+    """Table and column descriptions of the dbt models in `marts`, from dbt's manifest."""
+    docs: TableDocs = {"meta_publish": META_PUBLISH_DOC}
+    if not manifest.exists():
+        return docs
+    for node in json.loads(manifest.read_text(encoding="utf-8"))["nodes"].values():
+        if node["resource_type"] == "model" and node["schema"] == SCHEMA:
+            columns = {name: c["description"] for name, c in node["columns"].items() if c.get("description")}
+            docs[node["name"]] = (node.get("description") or "", columns)
+    return docs
+
+
+def replicate_marts(
+    published_db: Path, conninfo: str, reader_role: str | None = None, docs: TableDocs | None = None
+) -> ReplicaReport:
+    """Copy every table of the published file's `marts` into PostgreSQL's `marts`, swapped in atomically.
+
+    `reader_role` gets USAGE on the schema and SELECT on its tables, nothing else.
+    """
+    docs = mart_docs() if docs is None else docs
+    incoming = f"marts_incoming_{time.time_ns()}"
+    tables: dict[str, int] = {}
+    duck = duckdb.connect(str(published_db), read_only=True)
+    try:
+        with psycopg.connect(conninfo) as pg, tempfile.TemporaryDirectory() as scratch:
+            # One transaction: fill a new schema, then rename it to marts. Nothing is visible before commit.
+            pg.execute(sql.SQL("create schema {}").format(sql.Identifier(incoming)))
+            for table in _tables(duck):
+                tables[table] = _copy_table(duck, pg, incoming, table, Path(scratch), docs.get(table))
+            if reader_role:
+                names = (sql.Identifier(incoming), sql.Identifier(reader_role))
+                pg.execute(sql.SQL("grant usage on schema {} to {}").format(*names))
+                pg.execute(sql.SQL("grant select on all tables in schema {} to {}").format(*names))
+            pg.execute(
+                sql.SQL("comment on schema {} is {}").format(
+                    sql.Identifier(incoming), sql.Literal(f"Rare-earth trade marts, published from {published_db.name}")
+                )
+            )
+            [(exists,)] = pg.execute("select count(*) from pg_namespace where nspname = %s", [SCHEMA]).fetchall()
+            if exists:
+                retired = f"{RETIRED_PREFIX}{time.time_ns()}"
+                pg.execute(sql.SQL("alter schema {} rename to {}").format(*map(sql.Identifier, (SCHEMA, retired))))
+            pg.execute(sql.SQL("alter schema {} rename to {}").format(*map(sql.Identifier, (incoming, SCHEMA))))
+            pg.commit()
+            retired_left = _drop_retired(pg)
+    finally:
+        duck.close()
+    return ReplicaReport(tables, retired_left)
+
+
+def _tables(duck: duckdb.DuckDBPyConnection) -> list[str]:
+    rows = duck.execute(
+        "select table_name from information_schema.tables where table_schema = ? order by 1", [SCHEMA]
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def _copy_table(
+    duck: duckdb.DuckDBPyConnection,
+    pg: psycopg.Connection,
+    schema: str,
+    table: str,
+    scratch: Path,
+    doc: tuple[str, dict[str, str]] | None,
+) -> int:
+    columns = duck.execute(
+        """select column_name, data_type from information_schema.columns
+           where table_schema = ? and table_name = ? order by ordinal_position""",
+        [SCHEMA, table],
+    ).fetchall()
+    target = sql.Identifier(schema, table)
+    pg.execute(
+        sql.SQL("create table {} ({})").format(
+            target,
+            sql.SQL(", ").join(
+                sql.SQL("{} {}").format(sql.Identifier(name), sql.SQL(pg_type(type_))) for name, type_ in columns
+            ),
+        )
+    )
+    # DuckDB writes NULL as an empty field and an empty string as "", which is what PostgreSQL's CSV reads.
+    csv = scratch / f"{table}.csv"
+    duck.execute(f"copy {SCHEMA}.\"{table}\" to '{csv}' (format csv, header false)")
+    copy_in = sql.SQL("copy {} from stdin (format csv)").format(target)
+    with pg.cursor() as cursor, cursor.copy(copy_in) as copy, csv.open("rb") as source:
+        while chunk := source.read(1 << 20):
+            copy.write(chunk)
+    csv.unlink()
+    if doc is not None:
+        description, column_docs = doc
+        pg.execute(sql.SQL("comment on table {} is {}").format(target, sql.Literal(description.strip())))
+        for name, text in column_docs.items():
+            if name in {c for c, _ in columns}:
+                pg.execute(
+                    sql.SQL("comment on column {} is {}").format(
+                        sql.Identifier(schema, table, name), sql.Literal(text.strip())
+                    )
+                )
+    [(rows,)] = pg.execute(sql.SQL("select count(*) from {}").format(target)).fetchall()
+    return int(rows)
+
+
+def _drop_retired(pg: psycopg.Connection) -> int:
+    """Drop old marts schemas nobody reads any more; one still read by a query is left for later."""
+    retired = [
+        r[0]
+        for r in pg.execute(
+            "select nspname from pg_namespace where nspname like %s order by 1", [RETIRED_PREFIX + "%"]
+        ).fetchall()
+    ]
+    left = 0
+    for schema in retired:
+        try:
+            with pg.transaction():
+                pg.execute("set local lock_timeout = '1s'")
+                pg.execute(sql.SQL("drop schema {} cascade").format(sql.Identifier(schema)))
+        except psycopg.errors.LockNotAvailable:
+            left += 1
+    pg.commit()
+    return left
