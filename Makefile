@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export WAREHOUSE_DIR ?= $(CURDIR)/warehouse
 
-.PHONY: install parse demo test lint dev docs bench clean
+.PHONY: install parse demo test lint dev docs serve-bi bench clean
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,9 @@ dev: parse
 
 docs: parse
 	$(BIN)/rare-earth docs
+
+serve-bi: install
+	$(BIN)/rare-earth serve-bi
 
 bench: install
 	$(BIN)/python tests/benchmarks/bench_ingest.py

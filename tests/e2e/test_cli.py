@@ -360,3 +360,80 @@ def _marts_snapshot(warehouse: Path) -> list[tuple]:
         return con.execute("select * from marts.magnet_exports_monthly order by all").fetchall()
     finally:
         con.close()
+
+
+def test_the_duckdb_1_5_cli_opens_the_published_file_while_a_load_runs(
+    loaded_sample: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
+    warehouse, _ = loaded_sample
+    july = warehouse / "landing" / "exports" / "2025" / "gacc_exports_2025-07.csv"
+    revised = july.read_bytes().replace(b'"619,000"', b'"610,000"')
+    july.with_name("gacc_exports_2025-07_revised.csv").write_bytes(revised)
+    env = {**os.environ, "WAREHOUSE_DIR": str(warehouse)}
+    env.pop("DAGSTER_HOME", None)
+    load = subprocess.Popen(
+        [str(Path(sys.executable).with_name("rare-earth")), "load"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert load.stdout is not None
+        assert load.stdout.readline().startswith("loading 2025-07 .. 2025-07")  # the load has started
+        cli = subprocess.run(
+            [
+                str(Path(sys.executable).with_name("duckdb")),
+                "-readonly",
+                str(warehouse / "rare_earth.duckdb"),
+                "-csv",
+                "-c",
+                "select version(), tonnes from marts.magnet_exports_monthly "
+                "where month = '2025-07-01' and partner_code = '502'",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        still_loading = load.poll() is None
+    finally:
+        _, errors = load.communicate(timeout=600)
+    assert cli.returncode == 0, cli.stderr
+    assert cli.stdout.splitlines()[1] == "v1.5.6,619.000000"  # DuckDB 1.5, the marts as last published
+    assert still_loading
+    assert load.returncode == 0, errors
+    assert _published_us_magnets(warehouse / "rare_earth.duckdb", "2025-07-01") == 610
+
+
+def test_serve_bi_starts_postgres_on_loopback_that_psql_and_every_load_keep_current(
+    loaded_sample: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
+    from orchestration.serving.local_postgres import postgres_binary
+
+    warehouse, _ = loaded_sample
+    serve = rare_earth(warehouse, "serve-bi")
+    assert serve.returncode == 0, serve.stderr
+    [url] = re.findall(r"^  url       (postgresql://bi_reader:\S+@127\.0\.0\.1:\d+/rare_earth)$", serve.stdout, re.M)
+    query = (
+        "select month, partner_name_en, tonnes from marts.magnet_exports_monthly "
+        "where month = '2025-11-01' and partner_code = '502'"
+    )
+
+    def psql(sql: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([postgres_binary("psql"), url, "-X", "-At", "-c", sql], capture_output=True, text=True)
+
+    try:
+        assert psql(query).stdout.strip() == "2025-11-01|United States|582.000000"
+        assert "PostgreSQL replica: 127.0.0.1:" in rare_earth(warehouse, "status").stdout
+        june = warehouse / "landing" / "exports" / "2025" / "gacc_exports_2025-06.csv"
+        june.with_name("gacc_exports_2025-06_revised.csv").write_bytes(
+            june.read_bytes().replace(b'"353,000"', b'"350,000"')
+        )
+        load = rare_earth(warehouse, "load")
+        assert load.returncode == 0, load.stderr
+        june_us = "select tonnes from marts.magnet_exports_monthly where month = '2025-06-01' and partner_code = '502'"
+        assert psql(june_us).stdout.strip() == "350.000000"  # the load's publish updated the replica
+    finally:
+        stop = rare_earth(warehouse, "serve-bi", "--stop")
+    assert stop.returncode == 0 and "stopped" in stop.stdout
+    assert psql(query).returncode != 0
