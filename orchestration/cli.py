@@ -73,7 +73,12 @@ def _execute_monthly_load(
         # The run's full event log is in the Dagster UI; the terminal gets warnings and the summary below.
         run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
         raise_on_error=False,
-        asset_selection=[dg.AssetKey(["serving", "rare_earth_duckdb"]), dg.AssetKey(["serving", "postgres_replica"])]
+        # Publishing alone: the publish and what follows it (replica, Data Docs, report).
+        asset_selection=sorted(
+            dg.AssetSelection.assets(["serving", "rare_earth_duckdb"])
+            .downstream()
+            .resolve(defs.get_repository_def().asset_graph)
+        )
         if publish_only
         else None,
     )
@@ -173,6 +178,7 @@ def _finish(warehouse: Warehouse, result: ExecuteInProcessResult, blocked: bool,
         print(f"latest headline: {headline}")
     if result.success and warehouse.published_db.exists():
         print(f"published: {warehouse.published_db} (open it read-only) and {warehouse.exports_dir}/*.parquet")
+        print(f"report: {warehouse.reports_dir / 'index.html'}")
     if blocked:
         print(
             "a blocking check failed (above): the months it names are held back and keep their last published "
@@ -282,45 +288,20 @@ def _render_dbt_docs(warehouse: Warehouse, out: Path) -> int:
     return 0
 
 
-def _render_data_docs(warehouse: Warehouse, out: Path) -> Path:
-    """GX Data Docs: every suite, and its validation of the latest loaded month."""
-    from orchestration.quality.data_docs import ValidationPage, render_data_docs
-    from orchestration.quality.frames import (
-        marts_month_frame,
-        raw_month_frame,
-        raw_month_parameters,
-        staged_month_frame,
-    )
-
-    with build_db(warehouse) as con:
-        month = max(m.month for m in loaded_months(con))
-        pages = [
-            ValidationPage(
-                "raw_month",
-                f"raw_month {month:%Y-%m} {flow}",
-                raw_month_frame(con, flow, month, month),
-                raw_month_parameters(month, month),
-            )
-            for flow in ("export", "import")
-        ]
-        for suite, frame_of in (("staged_month", staged_month_frame), ("marts_month", marts_month_frame)):
-            pages.append(ValidationPage(suite, f"{suite} {month:%Y-%m}", frame_of(con, month, month)))
-        held = [h.summary() for h in held_months(con)]
-    return render_data_docs(out, pages, held)
-
-
 def cmd_docs(args: argparse.Namespace) -> int:
     """GX Data Docs and dbt docs as static HTML under warehouse/docs/, browsable without network."""
     warehouse = Warehouse.from_env(args.warehouse)
     if not warehouse.build_db.exists():
         print(f"no warehouse at {warehouse.root} yet: run `rare-earth load` first", file=sys.stderr)
         return 1
-    docs = warehouse.root / "docs"
+    docs = warehouse.docs_dir
     with warehouse.writer_lock():
         failed = _render_dbt_docs(warehouse, docs / "dbt")
     if failed:
         return failed
-    data_docs = _render_data_docs(warehouse, docs / "gx")
+    from orchestration.quality.data_docs import render_warehouse_data_docs
+
+    data_docs = render_warehouse_data_docs(warehouse)
     print(f"dbt docs: {docs / 'dbt' / 'index.html'}")
     print(f"Great Expectations Data Docs: {data_docs}")
     print("open them in a browser; they need no network")

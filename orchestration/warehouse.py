@@ -44,6 +44,14 @@ class Warehouse:
         return self.root / "exports"
 
     @property
+    def docs_dir(self) -> Path:
+        return self.root / "docs"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.root / "reports"
+
+    @property
     def postgres_dir(self) -> Path:
         """The local PostgreSQL cluster that `rare-earth serve-bi` runs for BI tools."""
         return self.root / "postgres"

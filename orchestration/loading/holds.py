@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime
 import duckdb
 
 from orchestration.loading.schema import (
+    CHECK_OUTCOMES_TABLE,
     CURRENT_VIEW,
     FAILED_BUILDS_TABLE,
     FILES_TABLE,
@@ -155,3 +156,22 @@ def unaudited_builds(con: duckdb.DuckDBPyConnection) -> list[str]:
             from {FAILED_BUILDS_TABLE} order by failed_at"""
     ).fetchall()
     return [r[0] for r in rows]
+
+
+def record_check_outcomes(
+    con: duckdb.DuckDBPyConnection, check_name: str, outcomes: dict[date, tuple[str, str | None]]
+) -> None:
+    """The check's latest status ('passed' | 'warning' | 'error') and summary per month, replacing earlier ones."""
+    checked_at = datetime.now(UTC)
+    con.begin()
+    try:
+        for month, (status, summary) in outcomes.items():
+            con.execute(f"delete from {CHECK_OUTCOMES_TABLE} where check_name = ? and month = ?", [check_name, month])
+            con.execute(
+                f"insert into {CHECK_OUTCOMES_TABLE} values (?, ?, ?, ?, ?)",
+                [month, check_name, status, summary, checked_at],
+            )
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise

@@ -10,6 +10,7 @@ FILES_TABLE = "audit.files"
 HELD_TABLE = "audit.held_months"
 PUBLISHES_TABLE = "audit.publishes"
 FAILED_BUILDS_TABLE = "audit.failed_builds"
+CHECK_OUTCOMES_TABLE = "audit.check_outcomes"
 
 _DDL = f"""
 create schema if not exists raw;
@@ -74,6 +75,15 @@ create table if not exists {PUBLISHES_TABLE} (
     published_at    timestamptz not null,
     last_vintage    integer not null,
     path            varchar not null
+);
+
+-- The latest outcome of each expectation-suite check per month: what readers see as its quality status.
+create table if not exists {CHECK_OUTCOMES_TABLE} (
+    month           date not null,
+    check_name      varchar not null,
+    status          varchar not null,  -- 'passed' | 'warning' | 'error'
+    summary         varchar,
+    checked_at      timestamptz not null
 );
 
 -- Months a dbt build failed for: their marts may be half-built, so nothing is published until a

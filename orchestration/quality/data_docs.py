@@ -15,7 +15,12 @@ from typing import Any
 
 import pandas as pd
 
+from orchestration.loading.holds import held_months
+from orchestration.loading.ingest import build_db
+from orchestration.loading.summary import loaded_months
+from orchestration.quality.frames import marts_month_frame, raw_month_frame, raw_month_parameters, staged_month_frame
 from orchestration.quality.runner import EXPECTATIONS_DIR, gx_suite, gx_validation
+from orchestration.warehouse import Warehouse
 
 _NETWORK_TAG = re.compile(
     r"<script[^>]*\bsrc=\"https?://[^\"]*\"[^>]*>\s*</script>|<(?:link|img)[^>]*\b(?:href|src)=\"(?:https?://|\.\./)[^\"]*\"[^>]*/?>",
@@ -102,3 +107,22 @@ Error-level expectations block a month (it is held back); warnings are published
         encoding="utf-8",
     )
     return index
+
+
+def render_warehouse_data_docs(warehouse: Warehouse) -> Path:
+    """Data Docs of the warehouse under `docs/gx/`: every suite, and its validation of the latest month."""
+    with build_db(warehouse) as con:
+        month = max(m.month for m in loaded_months(con))
+        pages = [
+            ValidationPage(
+                "raw_month",
+                f"raw_month {month:%Y-%m} {flow}",
+                raw_month_frame(con, flow, month, month),
+                raw_month_parameters(month, month),
+            )
+            for flow in ("export", "import")
+        ]
+        for suite, frame_of in (("staged_month", staged_month_frame), ("marts_month", marts_month_frame)):
+            pages.append(ValidationPage(suite, f"{suite} {month:%Y-%m}", frame_of(con, month, month)))
+        held = [h.summary() for h in held_months(con)]
+    return render_data_docs(warehouse.docs_dir / "gx", pages, held)

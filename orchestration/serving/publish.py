@@ -30,6 +30,7 @@ class PublishReport:
     published_at: datetime
     tables: dict[str, int]  # schema.table -> rows
     exports: tuple[Path, ...]
+    coverage: tuple[str, ...]  # per flow: first..last month, months, newest vintage
 
 
 class UnauditedBuildError(RuntimeError):
@@ -108,6 +109,14 @@ def publish_warehouse(warehouse: Warehouse) -> PublishReport:
                     con.execute(f"copy published.{schema}.\"{table}\" to '{parquet_tmp}' (format parquet)")
                     _replace(parquet_tmp, parquet)
                     exports.append(parquet)
+            coverage = tuple(
+                row[0]
+                for row in con.execute(
+                    """select flow || ': ' || strftime(first_month, '%Y-%m') || '..' || strftime(last_month, '%Y-%m')
+                              || ', ' || months || ' months, newest vintage ' || last_vintage
+                       from published.marts.meta_publish order by flow"""
+                ).fetchall()
+            )
             [(last_vintage,)] = con.execute(
                 "select coalesce(max(last_vintage), 0) from published.marts.meta_publish"
             ).fetchall()
@@ -122,4 +131,4 @@ def publish_warehouse(warehouse: Warehouse) -> PublishReport:
             raise
         finally:
             con.close()
-    return PublishReport(warehouse.published_db, published_at, tables, tuple(exports))
+    return PublishReport(warehouse.published_db, published_at, tables, tuple(exports), coverage)

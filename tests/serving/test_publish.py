@@ -43,6 +43,10 @@ def test_a_publish_writes_the_marts_meta_publish_and_parquet_and_records_the_vin
         ("export", date(2025, 10, 1), date(2025, 11, 1), 2, 9, 2),
         ("import", date(2025, 11, 1), date(2025, 11, 1), 1, 8, 1),
     ]
+    assert report.coverage == (
+        "export: 2025-10..2025-11, 2 months, newest vintage 9",
+        "import: 2025-11..2025-11, 1 months, newest vintage 8",
+    )
     assert pq.read_table(built.exports_dir / "meta_publish.parquet").num_rows == 2
     with build_db(built) as con:
         assert last_published_vintage(con) == 9

@@ -11,7 +11,7 @@ import pandas as pd
 from orchestration.defs.ingest.assets import raw_customs_lines
 from orchestration.defs.partitions import month_range, monthly_partitions
 from orchestration.defs.resources import WarehouseResource
-from orchestration.loading.holds import HeldMonth, HoldRequest, hold_back
+from orchestration.loading.holds import HeldMonth, HoldRequest, hold_back, record_check_outcomes
 from orchestration.loading.ingest import build_db
 from orchestration.loading.summary import quarantined_since
 from orchestration.quality.frames import (
@@ -66,21 +66,32 @@ def check_result(
     )
 
 
-def _hold_failing_months(
+def _record_outcomes_and_hold(
     warehouse: WarehouseResource,
     check_name: str,
     reports: dict[tuple[Any, ...], SuiteReport],
     request_of: Callable[[tuple[Any, ...], str], HoldRequest],
 ) -> list[HeldMonth]:
+    """Record each month's outcome (the report shows it) and hold back the months with errors.
+
+    Every key starts with the month.
+    """
+    rank = {"passed": 0, "warning": 1, "error": 2}
+    statuses: dict[date, str] = {}
+    summaries: dict[date, list[str]] = {}
+    for key, report in reports.items():
+        status = "error" if report.errors else "warning" if report.warnings else "passed"
+        statuses[key[0]] = max(statuses.get(key[0], "passed"), status, key=rank.__getitem__)
+        summaries.setdefault(key[0], []).extend(o.summary() for o in (*report.errors, *report.warnings))
+    outcomes = {month: (statuses[month], "; ".join(summaries[month]) or None) for month in statuses}
     requests = [
         request_of(key, "; ".join(o.summary() for o in report.errors))
         for key, report in reports.items()
         if report.errors
     ]
-    if not requests:
-        return []
     with build_db(warehouse.get()) as con:
-        return hold_back(con, check_name, requests)
+        record_check_outcomes(con, check_name, outcomes)
+        return hold_back(con, check_name, requests) if requests else []
 
 
 @dg.asset_check(
@@ -106,7 +117,7 @@ def raw_month_expectations(context: dg.AssetCheckExecutionContext, warehouse: Wa
     reports = run_suite_by(
         "raw_month", frame, by, raw_month_parameters(first, last), locate_by=("source_file", "row_number")
     )
-    held = _hold_failing_months(
+    held = _record_outcomes_and_hold(
         warehouse,
         "raw_month_expectations",
         reports,
@@ -169,7 +180,7 @@ def _validate_built_months(
         frame = frame_of(con, first, last)
     suite = check_name.removesuffix("_expectations")
     reports = run_suite_by(suite, frame, ("month",), locate_by=locate_by)
-    held = _hold_failing_months(
+    held = _record_outcomes_and_hold(
         warehouse, check_name, reports, lambda key, reason: HoldRequest(month=key[0], reason=reason)
     )
     return check_result({_label(key): r for key, r in reports.items()}, held, [])

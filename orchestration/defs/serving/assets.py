@@ -37,6 +37,7 @@ def publish_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseRes
         metadata={
             "path": dg.MetadataValue.path(str(report.path)),
             "published_at": dg.MetadataValue.timestamp(report.published_at),
+            "covers": dg.MetadataValue.md("\n".join(f"- {line}" for line in report.coverage) or "nothing"),
             "tables": dg.MetadataValue.json(report.tables),
             "parquet_exports": dg.MetadataValue.json([str(p) for p in report.exports]),
         }
@@ -69,6 +70,7 @@ def postgres_replica(context: dg.AssetExecutionContext, warehouse: WarehouseReso
     yield dg.MaterializeResult(
         metadata={
             "target": target.label,
+            "covers": dg.MetadataValue.md("\n".join(f"- {line}" for line in report.coverage) or "nothing"),
             "tables": dg.MetadataValue.json(report.tables),
             "dagster/row_count": sum(report.tables.values()),
             "old_schemas_still_read": report.retired_left,
