@@ -70,7 +70,6 @@ def postgres_replica(context: dg.AssetExecutionContext, warehouse: WarehouseReso
     yield dg.MaterializeResult(
         metadata={
             "target": target.label,
-            "covers": dg.MetadataValue.md("\n".join(f"- {line}" for line in report.coverage) or "nothing"),
             "tables": dg.MetadataValue.json(report.tables),
             "dagster/row_count": sum(report.tables.values()),
             "old_schemas_still_read": report.retired_left,

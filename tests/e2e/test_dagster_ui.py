@@ -1,0 +1,183 @@
+"""The Dagster UI in a real browser: `dagster dev` on the sample warehouse, driven by headless Chromium."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import SampleLoad
+from playwright.sync_api import Page, expect, sync_playwright
+
+from orchestration.warehouse import REPO_ROOT
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = "/usr/bin/chromium"  # Debian's package (.ci/run installs it); never `playwright install`
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+LOCATION = "orchestration.definitions"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def dagster_ui(sample_load: SampleLoad, tmp_path: Path) -> Iterator[str]:
+    """`make dev` on a copy of the sample warehouse, on a free loopback port; every process stopped after."""
+    warehouse = tmp_path / "warehouse"
+    shutil.copytree(
+        sample_load.warehouse, warehouse, ignore=shutil.ignore_patterns("dagster_home", "postgres", "*.lock")
+    )
+    home = warehouse / "dagster_home"
+    home.mkdir()
+    shutil.copyfile(REPO_ROOT / "dagster.yaml", home / "dagster.yaml")
+    port = _free_port()
+    bin_dir = Path(sys.executable).parent
+    log = (tmp_path / "dagster_dev.log").open("w")
+    server = subprocess.Popen(
+        [str(bin_dir / "dagster"), "dev", "-m", LOCATION, "-h", "127.0.0.1", "-p", str(port)],
+        env={
+            **os.environ,
+            "WAREHOUSE_DIR": str(warehouse),
+            "DAGSTER_HOME": str(home),
+            "PATH": f"{bin_dir}:{os.environ['PATH']}",
+        },
+        cwd=REPO_ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,  # one process group: the webserver, the daemon and their code servers
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_for(lambda: urllib.request.urlopen(f"{url}/server_info", timeout=5).status == 200, 180, "dagster dev")
+        yield url
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
+        log.close()
+
+
+def _wait_for(condition: object, timeout_s: float, what: str) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            if condition():  # type: ignore[operator]
+                return
+        except (urllib.error.URLError, ConnectionError, OSError):
+            pass
+        time.sleep(1)
+    raise AssertionError(f"{what} not ready after {timeout_s:.0f} s")
+
+
+def _graphql(url: str, query: str, variables: dict[str, object]) -> dict:
+    request = urllib.request.Request(
+        f"{url}/graphql",
+        data=json.dumps({"query": query, "variables": variables}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return json.load(response)["data"]
+
+
+def _launch_monthly_load(url: str, partition: str) -> str:
+    launched = _graphql(
+        url,
+        """mutation Launch($params: ExecutionParams!) {
+             launchRun(executionParams: $params) {
+               __typename
+               ... on LaunchRunSuccess { run { runId } }
+               ... on PythonError { message }
+             }
+           }""",
+        {
+            "params": {
+                "selector": {
+                    "repositoryLocationName": LOCATION,
+                    "repositoryName": "__repository__",
+                    "jobName": "monthly_load",
+                },
+                "executionMetadata": {"tags": [{"key": "dagster/partition", "value": partition}]},
+            }
+        },
+    )["launchRun"]
+    assert launched["__typename"] == "LaunchRunSuccess", launched
+    return launched["run"]["runId"]
+
+
+def _run_status(url: str, run_id: str) -> str:
+    return _graphql(url, "query Run($id: ID!) { runOrError(runId: $id) { ... on Run { status } } }", {"id": run_id})[
+        "runOrError"
+    ]["status"]
+
+
+def _dismiss_welcome(page: Page) -> None:
+    skip = page.get_by_role("button", name="Skip")
+    if skip.count():
+        skip.click()
+
+
+def test_a_data_engineer_sees_the_graph_launches_a_month_and_reads_the_report_metadata(
+    dagster_ui: str, tmp_path: Path
+) -> None:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1800, "height": 1100})
+            # The asset graph upstream of the publish: ingest, the dbt models, the publish itself.
+            page.goto(
+                f"{dagster_ui}/assets/serving/rare_earth_duckdb?view=lineage&lineageScope=upstream&lineageDepth=8",
+                wait_until="networkidle",
+            )
+            _dismiss_welcome(page)
+            graph = page.locator("body")
+            for asset in ("customs_lines", "stg_", "fct_trade_monthly", "monthly_headlines", "rare_earth_duckdb"):
+                expect(graph).to_contain_text(asset, timeout=60_000)
+            for group in ("ingest", "staging", "intermediate", "marts", "serving"):
+                expect(graph).to_contain_text(group)
+            page.screenshot(path=tmp_path / "asset_graph.png")
+
+            run_id = _launch_monthly_load(dagster_ui, "2025-11-01")
+            deadline = time.monotonic() + 600
+            while (status := _run_status(dagster_ui, run_id)) not in ("SUCCESS", "FAILURE", "CANCELED"):
+                assert time.monotonic() < deadline, f"run {run_id} still {status}"
+                time.sleep(2)
+            assert status == "SUCCESS", f"run {run_id} ended {status}: see {tmp_path / 'dagster_dev.log'}"
+
+            page.goto(
+                f"{dagster_ui}/assets/reports/monthly_report?view=events&partition=2025-11-01",
+                wait_until="networkidle",
+            )
+            _dismiss_welcome(page)
+            body = page.locator("body")
+            expect(body).to_contain_text(f"materialized in run {run_id[:8]}", timeout=60_000)
+            expect(body).to_contain_text("key_takeaways")
+            expect(body).to_contain_text("2025-05: 46 t")  # the trough, from the report's metadata
+            page.screenshot(path=tmp_path / "report_asset.png")
+        finally:
+            browser.close()
+    assert (tmp_path / "asset_graph.png").stat().st_size > 10_000
