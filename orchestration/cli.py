@@ -358,7 +358,13 @@ def main(argv: list[str] | None = None) -> int:
     for sub in commands.choices.values():
         sub.add_argument("--warehouse", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    return args.run(args)
+    from orchestration.progress import show_progress
+
+    shown = show_progress(sys.stderr)
+    try:
+        return args.run(args)
+    finally:
+        shown.finish()
 
 
 if __name__ == "__main__":

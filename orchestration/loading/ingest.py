@@ -13,6 +13,8 @@ from orchestration.gacc import GaccFileError, open_gacc_file
 from orchestration.loading.landing import LandingFile, scan_landing, unseen_files
 from orchestration.loading.load_file import FileOutcome, ProgressCallback, load_file
 from orchestration.loading.schema import ensure_schema
+from orchestration.progress import TRANSIENT
+from orchestration.progress import logger as progress
 from orchestration.warehouse import Warehouse
 
 MonthRange = tuple[date, date]
@@ -95,11 +97,22 @@ def ingest_landing(
     """Load every unseen landing file touching `months` (all of them when None), one writer at a time."""
     outcomes: list[FileOutcome] = []
     with build_db(warehouse) as con:
-        for file, sha256 in unseen_files(con, scan_landing(warehouse.landing)):
-            if not _in_range(file, months):
-                continue
-            outcome = load_file(con, file, sha256, on_progress)
+        pending = [
+            (file, sha) for file, sha in unseen_files(con, scan_landing(warehouse.landing)) if _in_range(file, months)
+        ]
+        for number, (file, sha256) in enumerate(pending, start=1):
+
+            def rows_read(name: str, rows: int, number: int = number) -> None:
+                progress.info(f"file {number}/{len(pending)} {name}: {rows:,} rows", extra=TRANSIENT)
+                if on_progress is not None:
+                    on_progress(name, rows)
+
+            outcome = load_file(con, file, sha256, rows_read)
             outcomes.append(outcome)
+            progress.info(
+                f"file {number}/{len(pending)} {outcome.file_name}: {outcome.status}"
+                + (f" {outcome.months_label} ({outcome.rows:,} rows)" if outcome.status == "loaded" else "")
+            )
             if on_file is not None:
                 on_file(outcome)
     return IngestReport(tuple(outcomes))

@@ -13,6 +13,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from orchestration.progress import logger as progress
 from orchestration.reports import charts
 
 US = "502"
@@ -137,6 +138,7 @@ def build_report(published_db: Path, out: Path) -> Report:
     )
     page = _page(specs, takeaways, vintage, published_at, vl_convert.javascript_bundle())
     _write(out / "index.html", page.encode("utf-8"))
+    progress.info(f"report: {out / 'index.html'} and {len(pngs)} PNG charts")
     return Report(out / "index.html", pngs, latest_month, published_at, trough, takeaways)
 
 

@@ -26,6 +26,9 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
+from orchestration.progress import TRANSIENT
+from orchestration.progress import logger as progress
+
 from .codes import (
     COMMODITY_BY_CODE,
     MISSING,
@@ -686,4 +689,6 @@ def write_sample_files(out_dir: Path) -> list[Path]:
                 text = _chinese_csv(lines, fmt) if fmt.chinese else _english_csv(lines, fmt)
                 path.write_bytes(text.encode(fmt.encoding))
             written.append(path)
+            total = len(FLOWS) * len(MONTHS)
+            progress.info(f"sample file {len(written)}/{total}: {path.relative_to(out_dir)}", extra=TRANSIENT)
     return written

@@ -18,6 +18,7 @@ import duckdb
 import psycopg
 from psycopg import sql
 
+from orchestration.progress import logger as progress
 from orchestration.warehouse import REPO_ROOT
 
 SCHEMA = "marts"
@@ -124,6 +125,7 @@ def replicate_marts(
             retired_left = _drop_retired(pg)
     finally:
         duck.close()
+    progress.info(f"copied {len(tables)} marts ({sum(tables.values()):,} rows) to PostgreSQL schema {SCHEMA}")
     return ReplicaReport(tables, retired_left)
 
 

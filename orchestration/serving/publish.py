@@ -17,6 +17,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.loading.holds import record_publish, unaudited_builds
+from orchestration.progress import logger as progress
 from orchestration.quality.runner import EXPECTATIONS_DIR
 from orchestration.warehouse import Warehouse
 
@@ -131,4 +132,5 @@ def publish_warehouse(warehouse: Warehouse) -> PublishReport:
             raise
         finally:
             con.close()
+    progress.info(f"published {warehouse.published_db} and {len(exports)} Parquet exports")
     return PublishReport(warehouse.published_db, published_at, tables, tuple(exports), coverage)

@@ -29,6 +29,16 @@ def test_load_ingests_every_sample_file(loaded_sample: tuple[Path, subprocess.Co
     assert "check marts/exports_by_group_monthly:marts_month_expectations failed (WARN)" in load.stderr
     assert "series=magnets exports to United States month=2025-05-01 mom_pct=-85.2" in load.stderr
     assert (warehouse / "rare_earth.duckdb").exists()
+    # Not a terminal: progress comes as plain timestamped lines.
+    assert re.search(
+        r"^\d\d:\d\d:\d\d file 48/48 imports/2025/gacc_imports_2025-12.csv: loaded 2025-12", load.stderr, re.M
+    )
+    assert re.search(
+        r"^\d\d:\d\d:\d\d dbt build of the staging, intermediate and marts models for 2024-01..2025-12$",
+        load.stderr,
+        re.M,
+    )
+    assert f"report: {warehouse / 'reports' / 'index.html'}" in load.stdout
     # Dagster's home is inside the warehouse folder, and the run is in its history.
     assert (warehouse / "dagster_home" / "dagster.yaml").exists()
     assert any((warehouse / "dagster_home").rglob("*.db"))

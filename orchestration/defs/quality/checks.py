@@ -14,6 +14,7 @@ from orchestration.defs.resources import WarehouseResource
 from orchestration.loading.holds import HeldMonth, HoldRequest, hold_back, record_check_outcomes
 from orchestration.loading.ingest import build_db
 from orchestration.loading.summary import quarantined_since
+from orchestration.progress import logger as progress
 from orchestration.quality.frames import (
     marts_month_frame,
     raw_month_frame,
@@ -84,6 +85,10 @@ def _record_outcomes_and_hold(
         statuses[key[0]] = max(statuses.get(key[0], "passed"), status, key=rank.__getitem__)
         summaries.setdefault(key[0], []).extend(o.summary() for o in (*report.errors, *report.warnings))
     outcomes = {month: (statuses[month], "; ".join(summaries[month]) or None) for month in statuses}
+    progress.info(
+        f"{check_name}: {len(outcomes)} months checked, "
+        + ", ".join(f"{sum(v == s for v in statuses.values())} {s}" for s in ("passed", "warning", "error"))
+    )
     requests = [
         request_of(key, "; ".join(o.summary() for o in report.errors))
         for key, report in reports.items()

@@ -14,6 +14,7 @@ from orchestration.defs.transform.project import rare_earth_dbt
 from orchestration.loading.holds import record_build
 from orchestration.loading.ingest import build_db
 from orchestration.loading.summary import relation_shape
+from orchestration.progress import logger as progress
 
 OWNER = "team:analytics-engineering"
 
@@ -34,6 +35,27 @@ class RareEarthTranslator(DagsterDbtTranslator):
 
     def get_owners(self, dbt_resource_props: Mapping[str, Any]) -> list[str]:
         return [OWNER]
+
+    def get_asset_check_spec(
+        self, asset_spec: dg.AssetSpec, manifest: Mapping[str, Any], unique_id: str, project: Any
+    ) -> dg.AssetCheckSpec | None:
+        spec = super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
+        if spec is None or spec.description:
+            return spec
+        return spec._replace(description=describe_dbt_test(manifest["nodes"][unique_id]))
+
+
+def describe_dbt_test(node: Mapping[str, Any]) -> str:
+    """What a dbt test checks, in words, for a check that has no description of its own in the YAML."""
+    if node.get("description"):
+        return node["description"]
+    test = node.get("test_metadata") or {}
+    kwargs = {k: v for k, v in (test.get("kwargs") or {}).items() if k not in ("model", "column_name")}
+    severity = (node.get("config") or {}).get("severity", "error").lower()
+    target = node.get("column_name") or ", ".join(kwargs.pop("combination_of_columns", [])) or "the model"
+    args = ", ".join(f"{k}={v}" for k, v in kwargs.items() if not str(k).startswith("_"))
+    name = test.get("name") or node["name"]
+    return f"dbt test `{name}` on {target}" + (f" ({args})" if args else "") + f"; severity {severity}."
 
 
 translator = RareEarthTranslator(
@@ -66,6 +88,7 @@ def rare_earth_dbt_models(
     first, last = month_range(context)
     wh = warehouse.get()
     args = ["build", "--vars", json.dumps({"month_start": f"{first}", "month_end": f"{last}"})]
+    progress.info(f"dbt build of the staging, intermediate and marts models for {first:%Y-%m}..{last:%Y-%m}")
     with wh.writer_lock():
         # dbt-duckdb holds the database for the whole build, so row counts and column types are read
         # after it exits (dagster-dbt's fetch_row_counts would race it for DuckDB's file lock).
