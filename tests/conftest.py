@@ -33,6 +33,17 @@ EN_HEADER = [
 
 WriteCsv = Callable[..., Path]
 
+# Every table of the published schema `marts`, in name order: the dbt marts and meta_publish.
+PUBLISHED_MARTS = [
+    "dim_partner",
+    "dim_product",
+    "exports_by_group_monthly",
+    "fct_trade_monthly",
+    "magnet_exports_monthly",
+    "meta_publish",
+    "monthly_headlines",
+]
+
 
 def render_csv(
     header: Sequence[str], rows: Sequence[Sequence[object]], *, trailing_comma: bool = False, quote_all: bool = False

@@ -12,6 +12,9 @@ monthly_partitions = dg.MonthlyPartitionsDefinition(start_date="2015-01-01")
 # One run for a range of months: a Dagster run costs seconds of fixed overhead on these machines.
 single_run = dg.BackfillPolicy.single_run()
 
+# What every monthly asset declares: the partitions, and one run for a range of them.
+MONTHLY = {"partitions_def": monthly_partitions, "backfill_policy": single_run}
+
 
 def month_range(context: dg.AssetExecutionContext | dg.AssetCheckExecutionContext) -> tuple[date, date]:
     """First and last month (as first-of-month dates) of the partitions this run materialises."""

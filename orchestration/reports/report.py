@@ -26,7 +26,7 @@ class Report:
     latest_month: date
     published_at: datetime
     trough: tuple[date, float]
-    takeaways: list[tuple[date, str, str]]  # month, headline, quality status; newest first
+    takeaways: list[tuple[date, str, str, str]]  # month, headline, quality status, its detail; newest first
 
 
 def _frames(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
@@ -37,12 +37,13 @@ def _frames(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
         r[0] for r in con.execute("select table_schema || '.' || table_name from information_schema.tables").fetchall()
     }
     quality = (
-        """select month, string_agg(check_name || ': ' || status || coalesce(' (' || summary || ')', ''), '; '
-                                    order by check_name) as checks,
+        """select month,
+                  string_agg(distinct check_name, ', ' order by check_name) filter (where status <> 'passed') as checks,
+                  string_agg(summary, '; ' order by check_name) filter (where status <> 'passed') as detail,
                   max(case status when 'error' then 2 when 'warning' then 1 else 0 end) as worst
            from audit.check_outcomes group by month"""
         if "audit.check_outcomes" in tables
-        else "select null::date as month, null as checks, null::integer as worst where false"
+        else "select null::date as month, null as checks, null as detail, null::integer as worst where false"
     )
     held = (
         "select distinct month from audit.held_months"
@@ -82,10 +83,11 @@ def _frames(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
             f"""with q as ({quality}), h as ({held})
                 select h2.month,
                        case when h.month is not null then 'held back: this month shows its last published state'
-                            when q.worst = 2 then 'errors: ' || q.checks
-                            when q.worst = 1 then 'warnings: ' || q.checks
+                            when q.worst = 2 then 'errors from ' || q.checks
+                            when q.worst = 1 then 'warnings from ' || q.checks
                             when q.worst = 0 then 'all checks passed'
-                            else 'not checked by this warehouse' end as status
+                            else 'not checked by this warehouse' end as status,
+                       coalesce(q.detail, '') as detail
                 from marts.monthly_headlines as h2
                 left join q on q.month = h2.month left join h on h.month = h2.month"""
         ),
@@ -124,10 +126,11 @@ def build_report(published_db: Path, out: Path) -> Report:
     for name, spec in specs.items():
         pngs[name] = out / f"{name}.png"
         _write(pngs[name], vl_convert.vegalite_to_png(spec, scale=2))
-    status = dict(zip(pd.to_datetime(frames["quality"]["month"]).dt.date, frames["quality"]["status"], strict=True))
+    quality = {pd.Timestamp(q.month).date(): (str(q.status), str(q.detail)) for q in frames["quality"].itertuples()}
     takeaways = [
-        (pd.Timestamp(row.month).date(), str(row.headline), status.get(pd.Timestamp(row.month).date(), ""))
+        (month, str(row.headline), *quality.get(month, ("", "")))
         for row in headlines.iloc[::-1].itertuples()
+        for month in [pd.Timestamp(row.month).date()]
     ]
     meta = frames["meta"]
     published_at = pd.Timestamp(meta["published_at"].max()).to_pydatetime()
@@ -152,7 +155,7 @@ SECTIONS = {
 
 def _page(
     specs: dict[str, dict],
-    takeaways: list[tuple[date, str, str]],
+    takeaways: list[tuple[date, str, str, str]],
     vintage: str,
     published_at: datetime,
     vega_bundle: str,
@@ -163,8 +166,10 @@ def _page(
         for name, title in SECTIONS.items()
     )
     rows = "".join(
-        f"<tr><td>{month:%Y-%m}</td><td>{html.escape(headline)}</td><td>{html.escape(status)}</td></tr>"
-        for month, headline, status in takeaways
+        f"<tr><td>{month:%Y-%m}</td><td>{html.escape(headline)}</td><td>{html.escape(status)}"
+        + (f"<details><summary>what was found</summary>{html.escape(detail)}</details>" if detail else "")
+        + "</td></tr>"
+        for month, headline, status, detail in takeaways
     )
     embeds = "".join(
         f"vegaEmbed('#chart-{name}', {json.dumps(spec)}, {{actions: false}}).catch(console.error);\n"
@@ -176,6 +181,7 @@ def _page(
 body {{ font-family: system-ui, sans-serif; max-width: 980px; margin: 0 auto; padding: 1rem; color: #222; }}
 table {{ border-collapse: collapse; width: 100%; font-size: .9rem; }}
 th, td {{ border-bottom: 1px solid #ddd; padding: .35rem .5rem; text-align: left; vertical-align: top; }}
+td:first-child {{ white-space: nowrap; }} td:nth-child(2) {{ width: 55%; }} details {{ font-size: .8rem; }}
 .meta {{ color: #555; }} section {{ margin: 2rem 0; }}
 </style>
 <script type="text/javascript">{vega_bundle}</script>

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import SampleLoad, rare_earth
+from conftest import PUBLISHED_MARTS, SampleLoad, rare_earth
 
 pytestmark = pytest.mark.slow
 
@@ -145,20 +145,7 @@ def test_the_published_warehouse_opens_read_only_in_duckdb_1_5_storage_with_parq
 
     headlines = pq.read_table(warehouse / "exports" / "monthly_headlines.parquet")
     assert headlines.num_rows == 24
-    assert sorted(p.name for p in (warehouse / "exports").iterdir()) == [
-        f"{t}.parquet"
-        for t in sorted(
-            [
-                "dim_partner",
-                "dim_product",
-                "exports_by_group_monthly",
-                "fct_trade_monthly",
-                "magnet_exports_monthly",
-                "meta_publish",
-                "monthly_headlines",
-            ]
-        )
-    ]
+    assert sorted(p.name for p in (warehouse / "exports").iterdir()) == [f"{t}.parquet" for t in PUBLISHED_MARTS]
 
 
 def test_readers_see_how_fresh_the_published_marts_are(

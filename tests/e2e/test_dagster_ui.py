@@ -181,3 +181,24 @@ def test_a_data_engineer_sees_the_graph_launches_a_month_and_reads_the_report_me
         finally:
             browser.close()
     assert (tmp_path / "asset_graph.png").stat().st_size > 10_000
+
+
+def test_the_report_renders_every_chart_in_a_browser_without_network(sample_load: SampleLoad, tmp_path: Path) -> None:
+    from orchestration.reports.report import SECTIONS, build_report
+
+    report = build_report(sample_load.pristine / "rare_earth.duckdb", tmp_path / "report")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1200, "height": 900})
+            requests: list[str] = []
+            page.on("request", lambda request: requests.append(request.url))
+            page.goto(report.index.as_uri(), wait_until="load")
+            for name in SECTIONS:
+                expect(page.locator(f"#chart-{name} canvas, #chart-{name} svg").first).to_be_visible(timeout=30_000)
+            expect(page.locator("#takeaways")).to_contain_text("fell 11.3% month on month to 582 t")
+            expect(page.locator("#vintage")).to_contain_text("Data vintage: exports 2024-01 to 2025-12")
+            page.screenshot(path=tmp_path / "report.png", full_page=True)
+        finally:
+            browser.close()
+    assert [url for url in requests if not url.startswith("file://")] == []  # nothing fetched from a network

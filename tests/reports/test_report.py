@@ -59,7 +59,8 @@ def test_every_chart_is_a_png_of_sensible_size(report: Report) -> None:
 
 
 def test_each_month_carries_its_data_quality_status(report: Report) -> None:
-    statuses = {month: status for month, _, status in report.takeaways}
-    assert statuses[date(2025, 11, 1)] == "all checks passed"
-    assert statuses[date(2025, 5, 1)].startswith("warnings: marts_month_expectations: warning")
-    assert "mom_pct=-85.2" in statuses[date(2025, 5, 1)]
+    quality = {month: (status, detail) for month, _, status, detail in report.takeaways}
+    assert quality[date(2025, 11, 1)] == ("all checks passed", "")
+    status, detail = quality[date(2025, 5, 1)]
+    assert status == "warnings from marts_month_expectations"
+    assert "series=magnets exports to United States month=2025-05-01 mom_pct=-85.2" in detail

@@ -10,6 +10,7 @@ from pathlib import Path
 import duckdb
 import psycopg
 import pytest
+from conftest import PUBLISHED_MARTS
 
 from orchestration.serving.local_postgres import READER, Credentials, postgres_binary
 from orchestration.serving.postgres import replicate_marts
@@ -38,15 +39,7 @@ def test_the_read_only_login_lists_the_marts_and_gets_what_duckdb_gets(
 ) -> None:
     tables = psql(replica.reader_url, r"\dt marts.*")
     assert tables.returncode == 0, tables.stderr
-    assert sorted(line.split("|")[1] for line in tables.stdout.splitlines()) == [
-        "dim_partner",
-        "dim_product",
-        "exports_by_group_monthly",
-        "fct_trade_monthly",
-        "magnet_exports_monthly",
-        "meta_publish",
-        "monthly_headlines",
-    ]
+    assert sorted(line.split("|")[1] for line in tables.stdout.splitlines()) == PUBLISHED_MARTS
     november = psql(replica.reader_url, NOVEMBER_US_MAGNETS)
     assert november.stdout.strip() == "582.000000|-11.3"
     con = duckdb.connect(str(published_sample), read_only=True)

@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from orchestration.defs.partitions import month_range, monthly_partitions, single_run
+from orchestration.defs.partitions import MONTHLY, month_range
 from orchestration.defs.resources import WarehouseResource
 from orchestration.loading.ingest import build_db, ingest_landing
 from orchestration.loading.summary import preview_markdown, tonnes_by_group
@@ -30,8 +30,7 @@ landing_folder = dg.AssetSpec(
         "`raw.current_customs_lines` shows the latest vintage per flow, month and commodity."
     ),
     group_name="ingest",
-    partitions_def=monthly_partitions,
-    backfill_policy=single_run,
+    **MONTHLY,
     kinds={"duckdb", "python"},
     owners=[OWNER],
     pool="duckdb_writer",

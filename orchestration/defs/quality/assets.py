@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from orchestration.defs.partitions import monthly_partitions, single_run
+from orchestration.defs.partitions import MONTHLY
 from orchestration.defs.resources import WarehouseResource
 from orchestration.defs.serving.assets import publish_warehouse
 from orchestration.quality.data_docs import render_warehouse_data_docs
@@ -16,8 +16,7 @@ from orchestration.quality.data_docs import render_warehouse_data_docs
         "latest month, as offline HTML (GX's CDN assets dropped, its stylesheet inlined), with the held-back months."
     ),
     group_name="quality",
-    partitions_def=monthly_partitions,
-    backfill_policy=single_run,
+    **MONTHLY,
     kinds={"python", "html"},
     owners=["team:data-engineering"],
     pool="duckdb_writer",

@@ -4,7 +4,7 @@ import base64
 
 import dagster as dg
 
-from orchestration.defs.partitions import monthly_partitions, single_run
+from orchestration.defs.partitions import MONTHLY
 from orchestration.defs.resources import WarehouseResource
 from orchestration.defs.serving.assets import publish_warehouse
 from orchestration.reports.report import build_report
@@ -22,8 +22,7 @@ TAKEAWAY_MONTHS = 6
         "and each month's headline with its data-quality status. Read from the published marts only."
     ),
     group_name="reports",
-    partitions_def=monthly_partitions,
-    backfill_policy=single_run,
+    **MONTHLY,
     kinds={"python", "html"},
     owners=["team:analytics-engineering"],
 )
@@ -33,7 +32,8 @@ def monthly_report(context: dg.AssetExecutionContext, warehouse: WarehouseResour
     context.log.info(f"report: {report.index}")
     chart = base64.b64encode(report.pngs["us_magnets"].read_bytes()).decode("ascii")
     takeaways = "\n".join(
-        f"- **{month:%Y-%m}** {headline} _({status})_" for month, headline, status in report.takeaways[:TAKEAWAY_MONTHS]
+        f"- **{month:%Y-%m}** {headline} _({status})_"
+        for month, headline, status, _ in report.takeaways[:TAKEAWAY_MONTHS]
     )
     return dg.MaterializeResult(
         metadata={

@@ -4,7 +4,7 @@ from collections.abc import Iterator
 
 import dagster as dg
 
-from orchestration.defs.partitions import monthly_partitions, single_run
+from orchestration.defs.partitions import MONTHLY
 from orchestration.defs.resources import WarehouseResource
 from orchestration.defs.transform.assets import rare_earth_dbt_models
 from orchestration.serving.local_postgres import replica_target
@@ -24,8 +24,7 @@ MARTS = sorted(key for key in rare_earth_dbt_models.keys if key.path[0] == "mart
         "or the new warehouse, never a mix. Runs only when the upstream blocking checks passed."
     ),
     group_name="serving",
-    partitions_def=monthly_partitions,
-    backfill_policy=single_run,
+    **MONTHLY,
     kinds={"duckdb", "parquet"},
     owners=["team:data-engineering"],
     pool="duckdb_writer",
@@ -53,8 +52,7 @@ def publish_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseRes
         "login. Runs when $RARE_EARTH_POSTGRES_URL is set or the local cluster of `rare-earth serve-bi` runs."
     ),
     group_name="serving",
-    partitions_def=monthly_partitions,
-    backfill_policy=single_run,
+    **MONTHLY,
     kinds={"postgres"},
     owners=["team:data-engineering"],
     output_required=False,
