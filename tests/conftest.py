@@ -42,6 +42,7 @@ PUBLISHED_MARTS = [
     "magnet_exports_monthly",
     "meta_publish",
     "monthly_headlines",
+    "published_reconciliation",
 ]
 
 

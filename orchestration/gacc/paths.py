@@ -54,6 +54,25 @@ def flow_from_path(path: PurePath) -> str:
     raise GaccFileError(str(path), problem)
 
 
+_CUMULATIVE_WORDS = {"ytd", "cumulative"}
+_RELEASE_WORDS = ("flash", "detailed", "revised")
+
+
+def _name_words(path: PurePath) -> set[str]:
+    return {w.casefold() for w in re.split(r"[^0-9A-Za-z]+", path.name) if w}
+
+
+def is_cumulative(path: PurePath) -> bool:
+    """Whether the file name says it holds year-to-date values (ytd, cumulative, 累计) rather than a month's."""
+    return bool(_name_words(path) & _CUMULATIVE_WORDS) or "累计" in path.name
+
+
+def release_label(path: PurePath) -> str | None:
+    """'flash', 'detailed' or 'revised' when the file name says which release it is."""
+    words = _name_words(path)
+    return next((label for label in _RELEASE_WORDS if label in words), None)
+
+
 def period_from_name(path: PurePath) -> Period | None:
     """The month in the file name, if any. Two different months in one name are an error, not a guess."""
     periods = {

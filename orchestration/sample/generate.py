@@ -2,7 +2,7 @@
 
 The sample covers every month of 2024 and 2025 for exports and imports of rare-earth magnets,
 metals, compounds and ferroalloys. Quantities are solved so that every figure in
-``reference/published_figures.csv`` comes out exactly; the files reproduce the format quirks of
+``dbt_project/seeds/published_figures.csv`` comes out exactly; the files reproduce the format quirks of
 the GACC online query platform (GB18030 vs UTF-8, BOM, trailing commas, thousands separators,
 Chinese vs English headers, RMB vs USD, a missing month column, one .xlsx download).
 
@@ -40,7 +40,7 @@ from .codes import (
 )
 
 SEED = "gacc-rare-earth-sample-v1"
-PUBLISHED_FIGURES_CSV = Path(__file__).resolve().parents[2] / "reference" / "published_figures.csv"
+PUBLISHED_FIGURES_CSV = Path(__file__).resolve().parents[2] / "dbt_project" / "seeds" / "published_figures.csv"
 
 MONTHS: tuple[str, ...] = tuple(f"{y}-{m:02d}" for y in (2024, 2025) for m in range(1, 13))
 MONTH_INDEX: dict[str, int] = {m: i for i, m in enumerate(MONTHS)}

@@ -94,7 +94,7 @@ def test_the_november_2025_headline(sample_marts: Warehouse) -> None:
 
 
 def published_export_figures() -> list[dict[str, str]]:
-    with (REPO_ROOT / "reference" / "published_figures.csv").open(encoding="utf-8") as f:
+    with (REPO_ROOT / "dbt_project" / "seeds" / "published_figures.csv").open(encoding="utf-8") as f:
         return [row for row in csv.DictReader(f) if row["flow"] == "export"]
 
 
@@ -122,6 +122,47 @@ def test_every_published_export_figure_is_reproduced_to_the_tonne(
     )
     assert tonnes is not None
     assert abs(float(tonnes) - float(figure["tonnes"])) <= 0.5, (figure, tonnes)
+
+
+def test_the_warehouse_reproduces_every_published_figure_to_its_rounding(sample_marts: Warehouse) -> None:
+    [(figures, off_by_more_than_rounding, missing, worst)] = query(
+        sample_marts,
+        """select count(*), count(*) filter (where abs(difference_tonnes) > 0.5),
+                  count(*) filter (where warehouse_tonnes is null), max(abs(difference_tonnes))
+           from marts.published_reconciliation""",
+    )
+    assert (figures, off_by_more_than_rounding, missing) == (60, 0, 0)
+    assert worst <= Decimal("0.1")
+    [(agree, disagree)] = query(
+        sample_marts,
+        "select count(*) filter (where change_agrees), count(*) filter (where not change_agrees) "
+        "from marts.published_reconciliation",
+    )
+    assert (agree, disagree) == (42, 1)  # the press rounded June's +667% to "+660%"
+
+
+def test_an_altered_sample_value_fails_the_reconciliation_with_the_series_named(tmp_path: Path) -> None:
+    warehouse = Warehouse(tmp_path / "warehouse").ensure()
+    write_sample_files(warehouse.landing)
+    november = warehouse.landing / "exports" / "2025" / "gacc_exports_2025-11.csv"
+    november.write_bytes(november.read_bytes().replace(b'"582,000"', b'"590,000"'))
+    ingest_landing(warehouse)
+    output = dbt_build(
+        warehouse, tmp_path, "--select", "+published_reconciliation", "assert_published_figures_reconcile"
+    )
+    assert "WARN=1 " in output and "assert_published_figures_reconcile" in output
+    failing = query(
+        warehouse,
+        "select period, series, partner_code, difference_tonnes from audit.assert_published_figures_reconcile "
+        "order by all",
+    )
+    eight = Decimal("8.000")  # November's US figure, and the world and year totals it is part of
+    assert failing == [
+        ("2025", "magnets", "502", eight),
+        ("2025", "magnets", "WORLD", eight),
+        ("2025-11", "magnets", "502", eight),
+        ("2025-11", "magnets", "WORLD", eight),
+    ]
 
 
 def test_contracts_hold_on_every_mart(sample_marts: Warehouse) -> None:

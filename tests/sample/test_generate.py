@@ -21,7 +21,7 @@ from orchestration.sample.codes import (
 )
 
 REPO = Path(__file__).resolve().parents[2]
-PUBLISHED = REPO / "reference" / "published_figures.csv"
+PUBLISHED = REPO / "dbt_project" / "seeds" / "published_figures.csv"
 GACC = REPO / "reference" / "gacc"
 
 Key = tuple[str, str, str, str]  # flow, month, hs_code, partner_code

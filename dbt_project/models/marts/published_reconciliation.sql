@@ -1,0 +1,99 @@
+-- Each figure the press published (seed published_figures) beside the warehouse's own for the same
+-- period, series and partner: tonnes, and the month-on-month / year-on-year change the article quoted.
+-- A period is a month ('2025-11'), a Jan–Feb combined release ('2025-01..02') or a year ('2025').
+with figures as (
+    select
+        *,
+        make_date(
+            cast(left(period, 4) as integer),
+            case when length(period) >= 7 then cast(substr(period, 6, 2) as integer) else 1 end,
+            1
+        ) as period_start,
+        regexp_extract(reported_change, '([+-]?[0-9]+(\.[0-9]+)?)% m/m', 1) as mom_text,
+        regexp_extract(reported_change, '([+-]?[0-9]+(\.[0-9]+)?)% y/y', 1) as yoy_text,
+        -- Published numbers are rounded: to the tonne, or to the one decimal they show.
+        case when tonnes = round(tonnes) then 0.5 else 0.05 end as tonnes_tolerance
+    from {{ ref('published_figures') }}
+),
+
+series_groups as (
+    select * from (values
+        ('magnets', 'magnets'), ('metals', 'metals'), ('compounds', 'compounds'), ('ferroalloys', 'ferroalloys'),
+        ('rare_earths_headline', 'metals'), ('rare_earths_headline', 'compounds'),
+        ('all_rare_earth', 'magnets'), ('all_rare_earth', 'metals'), ('all_rare_earth', 'compounds'),
+        ('all_rare_earth', 'ferroalloys')
+    ) as t (series, product_group)
+),
+
+windows as (
+    -- The period itself, the period before it (of the same length) and the same period a year before.
+    select
+        f.*,
+        w.window_name,
+        cast(
+            f.period_start + to_months(
+                case w.window_name when 'current' then 0 when 'previous' then -f.period_months else -12 end
+            ) as date
+        ) as window_start
+    from figures as f
+    cross join (values ('current'), ('previous'), ('year_before')) as w (window_name)
+),
+
+warehouse as (
+    select w.period, w.flow, w.series, w.partner_code, w.window_name, sum(t.tonnes) as tonnes
+    from windows as w
+    join series_groups as g on g.series = w.series
+    join {{ ref('fct_trade_monthly') }} as t
+      on t.flow = w.flow
+     and t.product_group = g.product_group
+     and (w.partner_code is null or t.partner_code = w.partner_code)
+     and t.month >= w.window_start
+     and t.month < w.window_start + to_months(w.period_months)
+    group by all
+),
+
+compared as (
+    select
+        f.period,
+        cast(f.period_months as integer) as period_months,
+        f.flow,
+        f.series,
+        coalesce(f.partner_code, 'WORLD') as partner_code,
+        f.partner_name,
+        cast(f.tonnes as decimal(18, 3)) as published_tonnes,
+        cast(cur.tonnes as decimal(18, 3)) as warehouse_tonnes,
+        cast(cur.tonnes - f.tonnes as decimal(18, 3)) as difference_tonnes,
+        f.reported_change,
+        try_cast(nullif(f.mom_text, '') as double) as published_mom_pct,
+        round(100 * (cur.tonnes - prev.tonnes) / nullif(prev.tonnes, 0), 1)::double as warehouse_mom_pct,
+        try_cast(nullif(f.yoy_text, '') as double) as published_yoy_pct,
+        round(100 * (cur.tonnes - ago.tonnes) / nullif(ago.tonnes, 0), 1)::double as warehouse_yoy_pct,
+        cast(f.tonnes_tolerance as decimal(3, 2)) as tonnes_tolerance,
+        -- A quoted change is rounded to its decimals, and was worked out from rounded tonnes: 0.15 points more.
+        cast(case when f.mom_text like '%.%' then 0.2 else 0.65 end as decimal(3, 2)) as mom_tolerance,
+        cast(case when f.yoy_text like '%.%' then 0.2 else 0.65 end as decimal(3, 2)) as yoy_tolerance,
+        f.source
+    from figures as f
+    left join warehouse as cur
+      on cur.period = f.period and cur.flow = f.flow and cur.series = f.series
+     and cur.partner_code is not distinct from f.partner_code and cur.window_name = 'current'
+    left join warehouse as prev
+      on prev.period = f.period and prev.flow = f.flow and prev.series = f.series
+     and prev.partner_code is not distinct from f.partner_code and prev.window_name = 'previous'
+    left join warehouse as ago
+      on ago.period = f.period and ago.flow = f.flow and ago.series = f.series
+     and ago.partner_code is not distinct from f.partner_code and ago.window_name = 'year_before'
+)
+
+select
+    * exclude (mom_tolerance, yoy_tolerance),
+    coalesce(abs(difference_tonnes) <= tonnes_tolerance, false) as tonnes_agree,
+    -- NULL when the article quoted no change, or the warehouse lacks the period to compare with.
+    case
+        when abs(warehouse_mom_pct - published_mom_pct) > mom_tolerance
+          or abs(warehouse_yoy_pct - published_yoy_pct) > yoy_tolerance then false
+        when (published_mom_pct is null or warehouse_mom_pct is not null)
+         and (published_yoy_pct is null or warehouse_yoy_pct is not null)
+         and coalesce(published_mom_pct, published_yoy_pct) is not null then true
+    end as change_agrees
+from compared
