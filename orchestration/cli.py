@@ -53,7 +53,7 @@ def cmd_sample(args: argparse.Namespace) -> int:
     from orchestration.sample import write_sample_files
 
     out = Path(args.out) if args.out else Warehouse.from_env(args.warehouse).ensure().landing
-    written = write_sample_files(out)
+    written = write_sample_files(out, cumulative=args.cumulative)
     print(f"wrote {len(written)} sample customs files to {out}")
     return 0
 
@@ -347,6 +347,9 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     sample = commands.add_parser("sample", help="write the bundled sample customs files")
     sample.add_argument("--out", help="folder to write to (default: the landing folder)")
+    sample.add_argument(
+        "--cumulative", action="store_true", help="write 2025 as year-to-date (cumulative) files instead of months"
+    )
     sample.set_defaults(run=cmd_sample)
     commands.add_parser("load", help="ingest new or changed landing files").set_defaults(run=cmd_load)
     commands.add_parser("status", help="months loaded, files quarantined, last publish").set_defaults(run=cmd_status)

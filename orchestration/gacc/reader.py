@@ -24,7 +24,7 @@ import pyarrow.csv as pacsv
 from orchestration.gacc.encoding import detect_encoding
 from orchestration.gacc.errors import GaccFileError
 from orchestration.gacc.headers import NON_NEGATIVE_COLUMNS, NUMBER_COLUMNS, TEXT_COLUMNS, HeaderMap, map_header
-from orchestration.gacc.paths import Period, flow_from_path, period_from_name
+from orchestration.gacc.paths import Period, flow_from_path, is_cumulative, period_from_name, release_label
 
 AMOUNT = pa.decimal128(18, 3)
 
@@ -68,6 +68,8 @@ class GaccFile:
     header: HeaderMap
     name_period: Period | None
     block_size: int = _BLOCK_SIZE
+    cumulative: bool = False  # year-to-date values for the month in its rows, not that month's own
+    release: str | None = None  # 'flash', 'detailed' or 'revised' when the name says so
 
     @property
     def has_month_column(self) -> bool:
@@ -142,7 +144,10 @@ def open_gacc_file(path: Path, *, relative_path: PurePath | None = None, block_s
         raise GaccFileError(
             shown, "cannot tell the month: no 数据年月 / Date of data column and no YYYY-MM in the file name"
         )
-    return GaccFile(path, shown, flow, encoding, header, name_period, block_size)
+    named = PurePath(shown)
+    return GaccFile(
+        path, shown, flow, encoding, header, name_period, block_size, is_cumulative(named), release_label(named)
+    )
 
 
 def read_gacc_file(path: Path, *, relative_path: PurePath | None = None) -> pa.Table:

@@ -41,8 +41,8 @@ class FileOutcome:
 def _record(con: duckdb.DuckDBPyConnection, file: LandingFile, outcome: FileOutcome, **details: str | None) -> None:
     con.execute(
         f"""insert into {FILES_TABLE} (file_name, sha256, flow, months, rows, status, reason, vintage, seen_at,
-                                    size_bytes, mtime_ns, encoding, header_language, currencies)
-            values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                                    size_bytes, mtime_ns, encoding, header_language, currencies, release_label)
+            values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
         [
             outcome.file_name,
             outcome.sha256,
@@ -58,6 +58,7 @@ def _record(con: duckdb.DuckDBPyConnection, file: LandingFile, outcome: FileOutc
             details.get("encoding"),
             details.get("header_language"),
             details.get("currencies"),
+            details.get("release_label"),
         ],
     )
 
@@ -125,9 +126,9 @@ def load_file(
                 f"""insert into {RAW_TABLE}
                     select ?, month, period_months, hs_code, commodity_name, partner_code, partner_name,
                            regime_code, regime_name, province_code, province_name, quantity, unit,
-                           quantity_2, unit_2, value_usd, value_cny, ?, ?, row_number, ?, ?
+                           quantity_2, unit_2, value_usd, value_cny, ?, ?, row_number, ?, ?, ?
                     from incoming_lines""",
-                [gacc.flow, file.name, sha256, vintage, datetime.now(UTC)],
+                [gacc.flow, file.name, sha256, vintage, datetime.now(UTC), "ytd" if gacc.cumulative else "month"],
             )
         finally:
             con.unregister("incoming_lines")
@@ -153,6 +154,7 @@ def load_file(
             encoding=gacc.encoding,
             header_language=gacc.header.language,
             currencies=",".join(gacc.header.currencies) or None,
+            release_label=gacc.release,
         )
         superseded = tuple(_mark_superseded(con))
         con.commit()

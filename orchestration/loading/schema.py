@@ -39,7 +39,8 @@ create table if not exists {RAW_TABLE} (
     source_sha256   varchar not null,
     row_number      bigint not null,
     vintage         integer not null,
-    loaded_at       timestamptz not null
+    loaded_at       timestamptz not null,
+    period_kind     varchar not null default 'month'  -- 'month', or 'ytd' for a year-to-date (cumulative) file
 );
 
 create table if not exists {FILES_TABLE} (
@@ -56,8 +57,13 @@ create table if not exists {FILES_TABLE} (
     mtime_ns        bigint not null,
     encoding        varchar,
     header_language varchar,
-    currencies      varchar
+    currencies      varchar,
+    release_label   varchar  -- 'flash', 'detailed' or 'revised' when the file name says so
 );
+
+-- Added after the first release: warehouses built before get the columns here.
+alter table {RAW_TABLE} add column if not exists period_kind varchar default 'month';
+alter table {FILES_TABLE} add column if not exists release_label varchar;
 
 -- A month of a file that failed a blocking check: its lines stay in the raw layer, out of the marts.
 create table if not exists {HELD_TABLE} (
@@ -96,7 +102,8 @@ create table if not exists {FAILED_BUILDS_TABLE} (
 );
 
 -- A later vintage replaces an earlier one per (flow, month, commodity): a file holding only magnets
--- for a month revises the magnets and leaves that month's other codes as they were. A held-back month
+-- for a month revises the magnets and leaves that month's other codes as they were. Year-to-date
+-- (cumulative) files are vintages of their own kind: dbt derives months from them. A held-back month
 -- of a file is skipped, so the month keeps its earlier vintage.
 create or replace view {CURRENT_VIEW} as
 select l.*
@@ -104,7 +111,7 @@ from {RAW_TABLE} as l
 where not exists (
     select 1 from {HELD_TABLE} as h where h.vintage = l.vintage and h.flow = l.flow and h.month = l.month
 )
-qualify l.vintage = max(l.vintage) over (partition by l.flow, l.month, l.hs_code);
+qualify l.vintage = max(l.vintage) over (partition by l.flow, l.month, l.hs_code, l.period_kind);
 """
 
 

@@ -671,24 +671,87 @@ def sample_file_path(out_dir: Path, flow: str, month: str) -> Path:
     return out_dir / plural / month[:4] / f"gacc_{plural}_{month}.{suffix}"
 
 
-def write_sample_files(out_dir: Path) -> list[Path]:
-    """Write one raw GACC-style file per flow and month, 2024-01 to 2025-12; return the paths."""
+def cumulative_file_path(out_dir: Path, flow: str, month: str) -> Path:
+    """Where the year-to-date sample file of one flow, through one month, is written."""
+    plural = f"{flow}s"
+    return out_dir / plural / month[:4] / f"gacc_{plural}_{month}_ytd.csv"
+
+
+CUMULATIVE_FROM = "2025-01"
+
+
+def _year_to_date(lines: Sequence[SampleLine], flow: str, month: str) -> list[SampleLine]:
+    """The year's lines through `month`, summed per commodity and partner (as a cumulative download)."""
+    totals: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
+    for line in lines:
+        if line.flow == flow and line.month[:4] == month[:4] and line.month <= month:
+            total = totals[(line.hs_code, line.partner_code)]
+            total[0] += line.quantity_kg
+            total[1] += line.value_usd
+            total[2] += line.value_cny
+    return [
+        SampleLine(month, flow, code, partner, kg, usd, cny)
+        for (code, partner), (kg, usd, cny) in sorted(totals.items())
+    ]
+
+
+def _cumulative_csv(lines: Sequence[SampleLine]) -> str:
+    """A year-to-date download in English, with both currencies: the month column holds the end month."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(
+        ["Date of data", "Commodity code", "Commodity", "Trading partner code", "Trading partner", "Quantity", "Unit",
+         "US dollar", "Renminbi Yuan"]
+    )  # fmt: skip
+    for line in lines:
+        writer.writerow(
+            [
+                line.month.replace("-", ""),
+                line.hs_code,
+                COMMODITY_BY_CODE[line.hs_code].name_en,
+                line.partner_code,
+                PARTNER_BY_CODE[line.partner_code].name_en,
+                f"{line.quantity_kg:,}",
+                UNIT_EN,
+                f"{line.value_usd:,}",
+                f"{line.value_cny:,}",
+            ]
+        )
+    return buffer.getvalue()
+
+
+def write_sample_files(out_dir: Path, cumulative: bool = False) -> list[Path]:
+    """Write one raw GACC-style file per flow and month, 2024-01 to 2025-12; return the paths.
+
+    With `cumulative`, the 2025 months come as year-to-date files (`..._2025-MM_ytd.csv`, the sums from
+    January through that month) instead of monthly files: the warehouse must derive the same months.
+    """
+    all_lines = _build_lines()
     by_file: dict[tuple[str, str], list[SampleLine]] = defaultdict(list)
-    for line in _build_lines():
+    for line in all_lines:
         by_file[(line.flow, line.month)].append(line)
     written: list[Path] = []
+    total = len(FLOWS) * len(MONTHS)
     for flow in FLOWS:
         for month in MONTHS:
-            fmt = _file_format(flow, month)
-            lines = by_file[(flow, month)]
-            path = sample_file_path(out_dir, flow, month)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            if fmt.xlsx:
-                path.write_bytes(_xlsx_bytes(lines, fmt))
+            if cumulative and month >= CUMULATIVE_FROM:
+                path = cumulative_file_path(out_dir, flow, month)
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(_cumulative_csv(_year_to_date(all_lines, flow, month)).encode("utf-8"))
             else:
-                text = _chinese_csv(lines, fmt) if fmt.chinese else _english_csv(lines, fmt)
-                path.write_bytes(text.encode(fmt.encoding))
+                path = _write_monthly_file(out_dir, flow, month, by_file[(flow, month)])
             written.append(path)
-            total = len(FLOWS) * len(MONTHS)
             progress.info(f"sample file {len(written)}/{total}: {path.relative_to(out_dir)}", extra=TRANSIENT)
     return written
+
+
+def _write_monthly_file(out_dir: Path, flow: str, month: str, lines: Sequence[SampleLine]) -> Path:
+    fmt = _file_format(flow, month)
+    path = sample_file_path(out_dir, flow, month)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if fmt.xlsx:
+        path.write_bytes(_xlsx_bytes(lines, fmt))
+    else:
+        text = _chinese_csv(lines, fmt) if fmt.chinese else _english_csv(lines, fmt)
+        path.write_bytes(text.encode(fmt.encoding))
+    return path

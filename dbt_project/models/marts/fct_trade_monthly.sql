@@ -1,4 +1,7 @@
-{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='month', on_schema_change='fail') }}
+{{ config(
+    materialized='incremental', incremental_strategy='delete+insert', unique_key='month',
+    on_schema_change='append_new_columns'
+) }}
 -- One row per month x flow x commodity x partner, current vintage, with its product group.
 select
     lines.month,
@@ -15,7 +18,8 @@ select
     lines.value_cny,
     lines.vintage,
     lines.source_file,
-    lines.non_kilogram_lines
+    lines.non_kilogram_lines,
+    lines.derivation
 from {{ ref('int_trade__monthly_lines') }} as lines
 inner join {{ ref('dim_product') }} as product on product.hs_code = lines.hs_code
 inner join {{ ref('dim_partner') }} as partner on partner.partner_code = lines.partner_code

@@ -19,5 +19,6 @@ select
     source_sha256,
     row_number as source_row_number,
     vintage,
-    loaded_at
+    loaded_at,
+    coalesce(period_kind, 'month') as period_kind
 from {{ source('raw', 'customs_lines') }}

@@ -1,0 +1,84 @@
+"""Year-to-date (cumulative) files: the months derived from them, and their edge cases, through real dbt builds."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from conftest import ZH_HEADER, render_csv
+from test_marts import dbt_build, query
+
+from orchestration.loading.ingest import ingest_landing
+from orchestration.sample import write_sample_files
+from orchestration.warehouse import Warehouse
+
+pytestmark = pytest.mark.slow
+
+# Renminbi only: the monthly sample files of exports 2025-01..06 carry no dollars; the cumulative ones carry both.
+RENMINBI_MONTHS = "month between '2025-01-01' and '2025-06-01'"
+
+
+def built(root: Path, cumulative: bool) -> Warehouse:
+    warehouse = Warehouse(root / "warehouse").ensure()
+    write_sample_files(warehouse.landing, cumulative=cumulative)
+    ingest_landing(warehouse)
+    dbt_build(warehouse, root)
+    return warehouse
+
+
+def test_cumulative_files_for_2025_give_the_same_magnet_marts_as_monthly_files(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    monthly = built(tmp_path_factory.mktemp("monthly"), cumulative=False)
+    cumulative = built(tmp_path_factory.mktemp("cumulative"), cumulative=True)
+    every_column = "select * exclude (value_usd) from marts.magnet_exports_monthly order by month, partner_code"
+    assert query(cumulative, every_column) == query(monthly, every_column)
+    assert len(query(monthly, every_column)) > 600
+    dollars = f"select month, partner_code, value_usd from marts.magnet_exports_monthly where not ({RENMINBI_MONTHS})"
+    assert query(cumulative, dollars + " order by all") == query(monthly, dollars + " order by all")
+    [(derived, months)] = query(
+        cumulative,
+        "select count(*), count(distinct month) from marts.fct_trade_monthly where derivation like 'ytd:%'",
+    )
+    assert derived > 0 and months == 12
+
+
+def _ytd(warehouse: Warehouse, name: str, rows: list[list[str]]) -> None:
+    path = warehouse.landing / "exports" / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render_csv(ZH_HEADER, rows), encoding="utf-8")
+
+
+def test_a_downward_revision_inside_a_cumulative_is_a_negative_month_kept_and_reported(tmp_path: Path) -> None:
+    warehouse = Warehouse(tmp_path / "warehouse").ensure()
+    us = ["85051110", "稀土永磁", "502", "美国"]
+    _ytd(warehouse, "exports_2025-09_ytd.csv", [["202509", *us, "5,000,000", "千克", "1"]])
+    # October's year-to-date is below September's: a revision of earlier months, hidden in the cumulative.
+    _ytd(warehouse, "exports_2025-10_累计.csv", [["202510", *us, "4,900,000", "千克", "1"]])
+    ingest_landing(warehouse)
+    output = dbt_build(warehouse, tmp_path)
+    [(tonnes, derivation)] = query(
+        warehouse,
+        "select tonnes, derivation from marts.fct_trade_monthly where month = '2025-10-01' and partner_code = '502'",
+    )
+    assert (tonnes, derivation) == (Decimal("-100.000000"), "ytd: difference from the previous month")
+    assert "assert_no_negative_derived_month" in output and "WARN=" in output
+    [(month, kg)] = query(warehouse, "select month, quantity_kg from audit.assert_no_negative_derived_month")
+    assert (month, kg) == (date(2025, 10, 1), Decimal("-100000.000"))
+    # September has no earlier month in 2025 to subtract: it is not derived (never split by invention).
+    assert query(warehouse, "select count(*) from marts.fct_trade_monthly where month = '2025-09-01'") == [(0,)]
+
+
+def test_a_cumulative_through_february_without_january_is_one_jan_feb_period(tmp_path: Path) -> None:
+    warehouse = Warehouse(tmp_path / "warehouse").ensure()
+    _ytd(
+        warehouse,
+        "exports_2025-02_cumulative.csv",
+        [["202502", "85051110", "稀土永磁", "502", "美国", "900,000", "千克", "1"]],
+    )
+    ingest_landing(warehouse)
+    dbt_build(warehouse, tmp_path)
+    rows = query(warehouse, "select month, period_months, tonnes, derivation from marts.fct_trade_monthly")
+    assert rows == [(date(2025, 1, 1), 2, Decimal("900.000000"), "ytd: January–February combined")]
