@@ -54,6 +54,10 @@ select
     cast(troughs.us_magnet_trough_tonnes as decimal(18, 6)) as us_magnet_trough_tonnes,
     troughs.us_magnet_trough_month,
     {{ headline_sentence('figures.us_magnet_tonnes', 'figures.us_magnet_mom_pct', 'figures.all_rare_earth_mom_pct') }}
-        as headline
+        as headline,
+    -- A later file replaced some of the month's export figures after they were first loaded.
+    exists (
+        select 1 from {{ ref('revisions') }} as r where r.month = figures.month and r.flow = 'export'
+    ) as revised_after_first_publication
 from figures
 inner join troughs on troughs.month = figures.month
