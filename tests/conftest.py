@@ -43,6 +43,7 @@ PUBLISHED_MARTS = [
     "meta_publish",
     "monthly_headlines",
     "published_reconciliation",
+    "revisions",
 ]
 
 

@@ -1,20 +1,23 @@
-{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='month') }}
+{{ config(
+    materialized='incremental', incremental_strategy='delete+insert', unique_key='month',
+    on_schema_change='append_new_columns'
+) }}
 -- Export tonnes and values per month x product group x partner, with the two roll-up groups and the
 -- WORLD total. Incremental: a run rewrites only its months; the history-dependent measures (MoM, YoY,
 -- YTD, rank, trough) are computed downstream over this small table, so they follow any revision.
 with exports as (
-    select month, product_group, partner_code, tonnes, value_usd
+    select month, product_group, partner_code, tonnes, value_usd, period_months
     from {{ ref('fct_trade_monthly') }}
     where flow = 'export' and product_group <> 'other' and {{ months_in_run('month') }}
 ),
 
 by_group as (
-    select month, product_group, partner_code, tonnes, value_usd from exports
+    select month, product_group, partner_code, tonnes, value_usd, period_months from exports
     union all
-    select month, 'rare_earths_headline', partner_code, tonnes, value_usd
+    select month, 'rare_earths_headline', partner_code, tonnes, value_usd, period_months
     from exports where product_group in ('metals', 'compounds')
     union all
-    select month, 'all_rare_earth', partner_code, tonnes, value_usd from exports
+    select month, 'all_rare_earth', partner_code, tonnes, value_usd, period_months from exports
 ),
 
 by_partner as (
@@ -23,13 +26,17 @@ by_partner as (
         product_group,
         partner_code,
         cast(sum(tonnes) as decimal(18, 6)) as tonnes,
-        cast(sum(value_usd) as decimal(18, 3)) as value_usd
+        cast(sum(value_usd) as decimal(18, 3)) as value_usd,
+        -- 2 for a January–February combined release (month = January).
+        cast(max(period_months) as integer) as period_months
     from by_group
-    group by all
+    group by month, product_group, partner_code
 )
 
 select * from by_partner
 union all
-select month, product_group, 'WORLD', cast(sum(tonnes) as decimal(18, 6)), cast(sum(value_usd) as decimal(18, 3))
+select
+    month, product_group, 'WORLD', cast(sum(tonnes) as decimal(18, 6)), cast(sum(value_usd) as decimal(18, 3)),
+    cast(max(period_months) as integer)
 from by_partner
-group by all
+group by month, product_group

@@ -1,8 +1,11 @@
 -- Exports per month x product group x partner (and WORLD), with month-on-month and year-on-year
 -- changes against the true calendar month before and year before (a missing month gives NULL, never
--- the month before it), share of world, year-to-date and rank among partners.
+-- the month before it), share of world, year-to-date and rank among partners. A January–February
+-- combined release (period_months = 2) is one period: March's MoM compares with its monthly average
+-- (mom_basis says so), its own MoM is NULL, and YoY compares like with like.
 with series as (
-    select * from {{ ref('int_exports__group_partner_monthly') }}
+    select * replace (coalesce(period_months, 1) as period_months)
+    from {{ ref('int_exports__group_partner_monthly') }}
 ),
 
 ranked as (
@@ -24,13 +27,15 @@ select
     case when current_month.partner_code = 'WORLD' then 'World' else partner.name_en end as partner_name_en,
     current_month.tonnes,
     current_month.value_usd,
-    previous_month.tonnes as tonnes_prev_month,
-    cast(100 * (current_month.tonnes / nullif(previous_month.tonnes, 0) - 1) as double) as mom_pct,
-    previous_year.tonnes as tonnes_prev_year,
-    cast(100 * (current_month.tonnes / nullif(previous_year.tonnes, 0) - 1) as double) as yoy_pct,
+    cast(bases.mom_base as decimal(18, 6)) as tonnes_prev_month,
+    cast(100 * (current_month.tonnes / nullif(bases.mom_base, 0) - 1) as double) as mom_pct,
+    cast(bases.yoy_base as decimal(18, 6)) as tonnes_prev_year,
+    cast(100 * (current_month.tonnes / nullif(bases.yoy_base, 0) - 1) as double) as yoy_pct,
     cast(100 * current_month.tonnes / nullif(world.tonnes, 0) as double) as share_of_world_pct,
     cast(current_month.ytd_tonnes as decimal(18, 6)) as ytd_tonnes,
-    cast(current_month.rank_in_month as integer) as rank_in_month
+    cast(current_month.rank_in_month as integer) as rank_in_month,
+    current_month.period_months,
+    bases.mom_basis
 from ranked as current_month
 left join series as previous_month
     on previous_month.product_group = current_month.product_group
@@ -40,6 +45,36 @@ left join series as previous_year
     on previous_year.product_group = current_month.product_group
     and previous_year.partner_code = current_month.partner_code
     and previous_year.month = cast(current_month.month - interval 12 month as date)
+left join series as previous_february
+    on current_month.period_months = 2
+    and previous_february.product_group = current_month.product_group
+    and previous_february.partner_code = current_month.partner_code
+    and previous_february.month = cast(current_month.month - interval 11 month as date)
+left join series as january_february
+    on month(current_month.month) = 3
+    and january_february.product_group = current_month.product_group
+    and january_february.partner_code = current_month.partner_code
+    and january_february.month = cast(current_month.month - interval 2 month as date)
+    and january_february.period_months = 2
+cross join lateral (
+    select
+        case
+            when current_month.period_months = 2 then null
+            when previous_month.period_months = 1 then previous_month.tonnes
+            when january_february.tonnes is not null then january_february.tonnes / 2
+        end as mom_base,
+        case
+            when current_month.period_months = 2 then null
+            when previous_month.period_months = 1 then 'previous month'
+            when january_february.tonnes is not null then 'January–February monthly average'
+        end as mom_basis,
+        -- Like with like: a month with that month, a Jan–Feb period with Jan–Feb (combined or summed).
+        case
+            when current_month.period_months = previous_year.period_months then previous_year.tonnes
+            when current_month.period_months = 2 and previous_year.period_months = 1
+                and previous_february.period_months = 1 then previous_year.tonnes + previous_february.tonnes
+        end as yoy_base
+) as bases
 left join series as world
     on world.product_group = current_month.product_group
     and world.partner_code = 'WORLD'
