@@ -1,4 +1,6 @@
-{{ config(severity='warn', store_failures=true, schema='audit') }}
+{{ config(severity='warn', store_failures=true, schema='audit',
+          meta={'dagster': {'ref': {'name': 'int_customs__monthly_from_ytd'}}}) }}
+-- The check belongs on the derived months (it reads the monthly lines too; Dagster needs one asset).
 -- Where a monthly file and year-to-date files both cover a month, the monthly file is used; the month
 -- derived from the cumulative should agree with it. The failing rows name each series (flow, month,
 -- commodity) that differs by more than a tonne.

@@ -204,7 +204,10 @@ def test_contracts_hold_on_every_mart(sample_marts: Warehouse) -> None:
         "share_of_world_pct",
         "ytd_tonnes",
         "rank_in_month",
+        "period_months",
+        "mom_basis",
     ]
+    assert columns["magnet_exports_monthly"] == columns["exports_by_group_monthly"]
     assert columns["monthly_headlines"] == [
         "month",
         "us_magnet_tonnes",
@@ -218,7 +221,29 @@ def test_contracts_hold_on_every_mart(sample_marts: Warehouse) -> None:
         "us_magnet_trough_tonnes",
         "us_magnet_trough_month",
         "headline",
+        "revised_after_first_publication",
     ]
+    assert columns["revisions"][:7] == [
+        "month",
+        "flow",
+        "product_group",
+        "partner_code",
+        "partner_name_en",
+        "first_tonnes",
+        "current_tonnes",
+    ]
+    assert columns["published_reconciliation"][:9] == [
+        "period",
+        "period_months",
+        "flow",
+        "series",
+        "partner_code",
+        "partner_name",
+        "published_tonnes",
+        "warehouse_tonnes",
+        "difference_tonnes",
+    ]
+    assert columns["fct_trade_monthly"][-1] == "derivation"
     assert columns["dim_partner"][:5] == ["partner_code", "name_zh", "name_en", "iso3", "region"]
     assert columns["dim_product"][:3] == ["hs_code", "description_zh", "description_en"]
     assert {"product_group", "is_rare_earth"} <= set(columns["dim_product"])
