@@ -328,6 +328,12 @@ def _copy_db(source: Path, warehouse: Path) -> Path:
     for stale in (target, target.with_name(target.name + ".wal")):
         stale.unlink(missing_ok=True)
     shutil.copyfile(source, target)
+    # A cache written by an older schema is migrated the way a real warehouse is (untimed).
+    con = duckdb.connect(str(target))
+    try:
+        ensure_schema(con)
+    finally:
+        con.close()
     return target
 
 
@@ -377,8 +383,9 @@ def insert_new_month(build_db: Path, new_month_db: Path) -> float:
     con = duckdb.connect(str(build_db))
     try:
         con.execute(f"attach '{new_month_db}' as new_month (read_only)")
-        con.execute("insert into raw.customs_lines select * from new_month.raw.customs_lines")
-        con.execute("insert into audit.files select * from new_month.audit.files")
+        # By name: a cache written before a column was added leaves it to its default.
+        con.execute("insert into raw.customs_lines by name select * from new_month.raw.customs_lines")
+        con.execute("insert into audit.files by name select * from new_month.audit.files")
         con.execute("detach new_month")
     finally:
         con.close()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from conftest import ZH_HEADER, render_csv
-from test_marts import dbt_build, query
+from test_marts import dbt_build, months_vars, query
 
 from orchestration.loading.ingest import ingest_landing
 from orchestration.sample import write_sample_files
@@ -82,3 +82,24 @@ def test_a_cumulative_through_february_without_january_is_one_jan_feb_period(tmp
     dbt_build(warehouse, tmp_path)
     rows = query(warehouse, "select month, period_months, tonnes, derivation from marts.fct_trade_monthly")
     assert rows == [(date(2025, 1, 1), 2, Decimal("900.000000"), "ytd: January–February combined")]
+
+
+def test_a_monthly_file_wins_over_the_cumulatives_and_their_difference_is_reported(tmp_path: Path) -> None:
+    warehouse = Warehouse(tmp_path / "warehouse").ensure()
+    us = ["85051110", "稀土永磁", "502", "美国"]
+    _ytd(warehouse, "exports_2025-09_ytd.csv", [["202509", *us, "5,000,000", "千克", "1"]])
+    _ytd(warehouse, "exports_2025-10_ytd.csv", [["202510", *us, "5,600,000", "千克", "1"]])
+    # The monthly file for October says 582 t; the cumulatives imply 600 t.
+    _ytd(warehouse, "exports_2025-10.csv", [["202510", *us, "582,000", "千克", "1"]])
+    ingest_landing(warehouse)
+    output = dbt_build(warehouse, tmp_path, *months_vars("2025-10-01"))
+    assert query(
+        warehouse,
+        "select tonnes, derivation from marts.fct_trade_monthly where month = '2025-10-01' and partner_code = '502'",
+    ) == [(Decimal("582.000000"), "monthly file")]
+    assert "assert_monthly_and_cumulative_files_agree" in output and "WARN=" in output
+    assert query(
+        warehouse,
+        "select flow, month, hs_code, monthly_tonnes, derived_tonnes, difference_tonnes "
+        "from audit.assert_monthly_and_cumulative_files_agree",
+    ) == [("export", date(2025, 10, 1), "85051110", 582.0, 600.0, 18.0)]
