@@ -19,7 +19,7 @@ from orchestration.loading.holds import (
     publishable_after_failure,
     unpublished_months,
 )
-from orchestration.loading.ingest import build_db, file_months
+from orchestration.loading.ingest import build_db, months_to_rebuild
 from orchestration.loading.landing import scan_landing, unseen_files
 from orchestration.loading.summary import latest_headline, loaded_months, quarantined_files
 from orchestration.warehouse import REPO_ROOT, Warehouse
@@ -39,13 +39,14 @@ def prepare_dagster_home(warehouse: Warehouse) -> Path:
 
 
 def _pending_month_range(warehouse: Warehouse) -> tuple[date, date] | None:
+    landing = scan_landing(warehouse.landing)
     with build_db(warehouse) as con:
-        pending = unseen_files(con, scan_landing(warehouse.landing))
+        pending = unseen_files(con, landing)
     if not pending:
         return None
     from orchestration.defs.partitions import latest_month
 
-    months = [m for file, _ in pending for m in file_months(file)] or [latest_month()]
+    months = [m for file, _ in pending for m in months_to_rebuild(file, landing)] or [latest_month()]
     return min(months), max(months)
 
 

@@ -1,7 +1,7 @@
 """Reading China Customs (GACC) downloads: plain Python and Arrow, no Dagster, no DuckDB."""
 
 from orchestration.gacc.errors import GaccFileError
-from orchestration.gacc.paths import Period, flow_from_path, period_from_name
+from orchestration.gacc.paths import Period, flow_from_path, is_cumulative, period_from_name
 from orchestration.gacc.reader import RAW_LINE_SCHEMA, GaccFile, open_gacc_file, read_gacc_file
 
 __all__ = [
@@ -10,6 +10,7 @@ __all__ = [
     "GaccFileError",
     "Period",
     "flow_from_path",
+    "is_cumulative",
     "open_gacc_file",
     "period_from_name",
     "read_gacc_file",

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 
 import duckdb
 
-from orchestration.gacc import GaccFileError, open_gacc_file
+from orchestration.gacc import GaccFileError, flow_from_path, is_cumulative, open_gacc_file, period_from_name
 from orchestration.loading.landing import LandingFile, scan_landing, unseen_files
 from orchestration.loading.load_file import FileOutcome, ProgressCallback, load_file
 from orchestration.loading.schema import ensure_schema
@@ -62,6 +62,42 @@ def file_months(file: LandingFile) -> tuple[date, ...]:
         return tuple(open_gacc_file(file.path, relative_path=file.relative_path).months())
     except GaccFileError:
         return ()
+
+
+def _next_month_in_year(month: date) -> date | None:
+    return None if month.month == 12 else month.replace(month=month.month + 1)
+
+
+def _ytd_flow(file: LandingFile) -> str | None:
+    """The flow of a year-to-date (cumulative) file; None for a monthly file or one whose flow cannot be told."""
+    if not is_cumulative(file.relative_path):
+        return None
+    try:
+        return flow_from_path(file.relative_path)
+    except GaccFileError:
+        return None
+
+
+def months_to_rebuild(file: LandingFile, landing: Iterable[LandingFile]) -> tuple[date, ...]:
+    """The months a new or changed file makes stale: the months it covers and, for a year-to-date file,
+    the next month of the same year when a year-to-date file of that month is in the landing folder,
+    because that month is derived as the difference of the two cumulatives."""
+    covered = file_months(file)
+    flow = _ytd_flow(file)
+    following = _next_month_in_year(max(covered)) if covered and flow else None
+    if following is None:
+        return covered
+    for other in landing:
+        if other.name == file.name or _ytd_flow(other) != flow:
+            continue
+        try:
+            named = period_from_name(other.relative_path)
+        except GaccFileError:
+            continue
+        # The name usually tells the month; only a file without one is opened to read its month column.
+        if (named is None or following in named.covered_months()) and following in file_months(other):
+            return (*covered, following)
+    return covered
 
 
 def _in_range(file: LandingFile, months: MonthRange | None) -> bool:

@@ -15,8 +15,8 @@ import pytest
 from conftest import ZH_HEADER, WriteCsv, render_csv
 
 from orchestration.gacc import GaccFileError
-from orchestration.loading.ingest import ingest_landing
-from orchestration.loading.landing import landing_file
+from orchestration.loading.ingest import ingest_landing, months_to_rebuild
+from orchestration.loading.landing import landing_file, scan_landing
 from orchestration.warehouse import REPO_ROOT, Warehouse
 
 NOV = [
@@ -271,3 +271,29 @@ def test_writers_are_serialised(warehouse: Warehouse) -> None:
         warehouse.writer_lock(timeout_s=0.5),
     ):
         pass
+
+
+def test_a_revised_cumulative_also_rebuilds_the_month_derived_from_it(
+    warehouse: Warehouse, write_csv: WriteCsv
+) -> None:
+    us = ["85051110", "稀土永磁", "502", "美国", "1", "千克", "1"]
+    write_csv("exports/exports_2025-10_ytd.csv", ZH_HEADER, [["202510", *us]])
+    write_csv("exports/exports_2025-11_ytd.csv", ZH_HEADER, [["202511", *us]])
+    write_csv("exports/exports_2025-12_ytd.csv", ZH_HEADER, [["202512", *us]])
+    # No month in the name: the month column says which year-to-date it is.
+    write_csv("imports/进口_累计_revised.csv", ZH_HEADER, [["202505", *us]])
+    write_csv("imports/imports_2025-06_ytd.csv", ZH_HEADER, [["202506", *us]])
+    write_csv("exports/exports_2025-11.csv", ZH_HEADER, [["202511", *us]])
+    files = scan_landing(warehouse.landing)
+
+    def rebuilt(name: str) -> tuple[date, ...]:
+        return months_to_rebuild(landing_file(warehouse.landing, name), files)
+
+    # November is YTD(Nov) − YTD(Oct): a revised October cumulative changes November too.
+    assert rebuilt("exports/exports_2025-10_ytd.csv") == (date(2025, 10, 1), date(2025, 11, 1))
+    assert rebuilt("imports/进口_累计_revised.csv") == (date(2025, 5, 1), date(2025, 6, 1))
+    # December's cumulative is the year's last; a monthly file derives nothing; the next year starts afresh.
+    assert rebuilt("exports/exports_2025-12_ytd.csv") == (date(2025, 12, 1),)
+    assert rebuilt("exports/exports_2025-11.csv") == (date(2025, 11, 1),)
+    # Flows are derived apart: June's import cumulative is not next to an export file.
+    assert rebuilt("imports/imports_2025-06_ytd.csv") == (date(2025, 6, 1),)

@@ -7,7 +7,7 @@ import dagster as dg
 from orchestration.defs.jobs import monthly_load
 from orchestration.defs.partitions import latest_month, partition_range_tags
 from orchestration.defs.resources import WarehouseResource
-from orchestration.loading.ingest import file_months, recorded_files
+from orchestration.loading.ingest import months_to_rebuild, recorded_files
 from orchestration.loading.landing import scan_landing
 
 
@@ -27,7 +27,8 @@ def landing_folder_sensor(context: dg.SensorEvaluationContext, warehouse: Wareho
     recorded = recorded_files(wh) or set()
     requests: list[dg.RunRequest] = []
     seen: dict[str, list] = {}
-    for file in scan_landing(landing) if landing.exists() else []:
+    files = scan_landing(landing) if landing.exists() else []
+    for file in files:
         previous = known.get(file.name)
         if previous and previous[:2] == [file.size_bytes, file.mtime_ns]:
             seen[file.name] = previous
@@ -38,6 +39,6 @@ def landing_folder_sensor(context: dg.SensorEvaluationContext, warehouse: Wareho
             continue
         # A file whose months cannot be told still gets a run (of the latest month), which
         # quarantines it with the reason.
-        months = file_months(file) or (latest_month(),)
+        months = months_to_rebuild(file, files) or (latest_month(),)
         requests.append(dg.RunRequest(run_key=f"{file.name}:{sha}", tags=partition_range_tags(months[0], months[-1])))
     return dg.SensorResult(run_requests=requests, cursor=json.dumps(seen))
