@@ -78,6 +78,17 @@ def _ytd_flow(file: LandingFile) -> str | None:
         return None
 
 
+def _is_ytd_file_of(file: LandingFile, flow: str, month: date) -> bool:
+    if _ytd_flow(file) != flow:
+        return False
+    try:
+        named = period_from_name(file.relative_path)
+    except GaccFileError:
+        return False
+    # The name usually tells the month; only a file it may cover is opened to read its month column.
+    return (named is None or month in named.covered_months()) and month in file_months(file)
+
+
 def months_to_rebuild(file: LandingFile, landing: Iterable[LandingFile]) -> tuple[date, ...]:
     """The months a new or changed file makes stale: the months it covers and, for a year-to-date file,
     the next month of the same year when a year-to-date file of that month is in the landing folder,
@@ -85,18 +96,10 @@ def months_to_rebuild(file: LandingFile, landing: Iterable[LandingFile]) -> tupl
     covered = file_months(file)
     flow = _ytd_flow(file)
     following = _next_month_in_year(max(covered)) if covered and flow else None
-    if following is None:
-        return covered
-    for other in landing:
-        if other.name == file.name or _ytd_flow(other) != flow:
-            continue
-        try:
-            named = period_from_name(other.relative_path)
-        except GaccFileError:
-            continue
-        # The name usually tells the month; only a file without one is opened to read its month column.
-        if (named is None or following in named.covered_months()) and following in file_months(other):
-            return (*covered, following)
+    if following is not None and any(
+        other.name != file.name and _is_ytd_file_of(other, flow, following) for other in landing
+    ):
+        return (*covered, following)
     return covered
 
 

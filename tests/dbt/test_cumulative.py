@@ -7,7 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from conftest import ZH_HEADER, render_csv
+from conftest import ZH_HEADER, WriteCsv
 from test_marts import dbt_build, months_vars, query
 
 from orchestration.loading.ingest import ingest_landing
@@ -45,18 +45,13 @@ def test_cumulative_files_for_2025_give_the_same_magnet_marts_as_monthly_files(
     assert derived > 0 and months == 12
 
 
-def _ytd(warehouse: Warehouse, name: str, rows: list[list[str]]) -> None:
-    path = warehouse.landing / "exports" / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_csv(ZH_HEADER, rows), encoding="utf-8")
-
-
-def test_a_downward_revision_inside_a_cumulative_is_a_negative_month_kept_and_reported(tmp_path: Path) -> None:
-    warehouse = Warehouse(tmp_path / "warehouse").ensure()
+def test_a_downward_revision_inside_a_cumulative_is_a_negative_month_kept_and_reported(
+    warehouse: Warehouse, write_csv: WriteCsv, tmp_path: Path
+) -> None:
     us = ["85051110", "稀土永磁", "502", "美国"]
-    _ytd(warehouse, "exports_2025-09_ytd.csv", [["202509", *us, "5,000,000", "千克", "1"]])
+    write_csv("exports/exports_2025-09_ytd.csv", ZH_HEADER, [["202509", *us, "5,000,000", "千克", "1"]])
     # October's year-to-date is below September's: a revision of earlier months, hidden in the cumulative.
-    _ytd(warehouse, "exports_2025-10_累计.csv", [["202510", *us, "4,900,000", "千克", "1"]])
+    write_csv("exports/exports_2025-10_累计.csv", ZH_HEADER, [["202510", *us, "4,900,000", "千克", "1"]])
     ingest_landing(warehouse)
     output = dbt_build(warehouse, tmp_path)
     [(tonnes, derivation)] = query(
@@ -71,11 +66,12 @@ def test_a_downward_revision_inside_a_cumulative_is_a_negative_month_kept_and_re
     assert query(warehouse, "select count(*) from marts.fct_trade_monthly where month = '2025-09-01'") == [(0,)]
 
 
-def test_a_cumulative_through_february_without_january_is_one_jan_feb_period(tmp_path: Path) -> None:
-    warehouse = Warehouse(tmp_path / "warehouse").ensure()
-    _ytd(
-        warehouse,
-        "exports_2025-02_cumulative.csv",
+def test_a_cumulative_through_february_without_january_is_one_jan_feb_period(
+    warehouse: Warehouse, write_csv: WriteCsv, tmp_path: Path
+) -> None:
+    write_csv(
+        "exports/exports_2025-02_cumulative.csv",
+        ZH_HEADER,
         [["202502", "85051110", "稀土永磁", "502", "美国", "900,000", "千克", "1"]],
     )
     ingest_landing(warehouse)
@@ -84,13 +80,14 @@ def test_a_cumulative_through_february_without_january_is_one_jan_feb_period(tmp
     assert rows == [(date(2025, 1, 1), 2, Decimal("900.000000"), "ytd: January–February combined")]
 
 
-def test_a_monthly_file_wins_over_the_cumulatives_and_their_difference_is_reported(tmp_path: Path) -> None:
-    warehouse = Warehouse(tmp_path / "warehouse").ensure()
+def test_a_monthly_file_wins_over_the_cumulatives_and_their_difference_is_reported(
+    warehouse: Warehouse, write_csv: WriteCsv, tmp_path: Path
+) -> None:
     us = ["85051110", "稀土永磁", "502", "美国"]
-    _ytd(warehouse, "exports_2025-09_ytd.csv", [["202509", *us, "5,000,000", "千克", "1"]])
-    _ytd(warehouse, "exports_2025-10_ytd.csv", [["202510", *us, "5,600,000", "千克", "1"]])
+    write_csv("exports/exports_2025-09_ytd.csv", ZH_HEADER, [["202509", *us, "5,000,000", "千克", "1"]])
+    write_csv("exports/exports_2025-10_ytd.csv", ZH_HEADER, [["202510", *us, "5,600,000", "千克", "1"]])
     # The monthly file for October says 582 t; the cumulatives imply 600 t.
-    _ytd(warehouse, "exports_2025-10.csv", [["202510", *us, "582,000", "千克", "1"]])
+    write_csv("exports/exports_2025-10.csv", ZH_HEADER, [["202510", *us, "582,000", "千克", "1"]])
     ingest_landing(warehouse)
     output = dbt_build(warehouse, tmp_path, *months_vars("2025-10-01"))
     assert query(

@@ -10,7 +10,9 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import PUBLISHED_MARTS, ZH_HEADER, SampleLoad, rare_earth, render_csv
+from conftest import PUBLISHED_MARTS, ZH_HEADER, SampleLoad, WriteCsv, rare_earth
+
+from orchestration.warehouse import Warehouse
 
 pytestmark = pytest.mark.slow
 
@@ -351,28 +353,23 @@ def _published_us_magnets(published: Path, month: str) -> float:
     return float(tonnes)
 
 
-def test_a_revised_cumulative_republishes_the_month_derived_from_it(tmp_path: Path) -> None:
-    warehouse = tmp_path / "warehouse"
-    exports = warehouse / "landing" / "exports"
-    exports.mkdir(parents=True)
-
+def test_a_revised_cumulative_republishes_the_month_derived_from_it(warehouse: Warehouse, write_csv: WriteCsv) -> None:
     def ytd(name: str, month: str, kg: str) -> None:
-        row = [month, "85051110", "稀土永磁", "502", "美国", kg, "千克", "1"]
-        (exports / name).write_text(render_csv(ZH_HEADER, [row]), encoding="utf-8")
+        write_csv(f"exports/{name}", ZH_HEADER, [[month, "85051110", "稀土永磁", "502", "美国", kg, "千克", "1"]])
 
     ytd("exports_2025-09_ytd.csv", "202509", "5,000,000")
     ytd("exports_2025-10_ytd.csv", "202510", "5,600,000")
     ytd("exports_2025-11_ytd.csv", "202511", "6,182,000")
-    first = rare_earth(warehouse, "load")
+    first = rare_earth(warehouse.root, "load")
     assert first.returncode == 0, first.stderr
-    published = warehouse / "rare_earth.duckdb"
+    published = warehouse.published_db
     assert (_published_us_magnets(published, "2025-10-01"), _published_us_magnets(published, "2025-11-01")) == (
         600,
         582,
     )
     # October's year-to-date is revised down by 100 t: October falls, and November, YTD(Nov) − YTD(Oct), rises.
     ytd("exports_2025-10_ytd_revised.csv", "202510", "5,500,000")
-    second = rare_earth(warehouse, "load")
+    second = rare_earth(warehouse.root, "load")
     assert second.returncode == 0, second.stderr
     assert "loading 2025-10 .. 2025-11" in second.stdout
     assert (_published_us_magnets(published, "2025-10-01"), _published_us_magnets(published, "2025-11-01")) == (
