@@ -16,13 +16,13 @@ from orchestration.loading.holds import (
     HeldMonth,
     has_unpublished_audit,
     held_months,
+    months_to_redo,
     publishable_after_failure,
-    unpublished_months,
 )
 from orchestration.loading.ingest import build_db, months_to_rebuild
-from orchestration.loading.landing import scan_landing, unseen_files
+from orchestration.loading.landing import LandingFile, scan_landing, skipped_in_landing, unseen_files
 from orchestration.loading.summary import latest_headline, loaded_months, quarantined_files
-from orchestration.warehouse import REPO_ROOT, Warehouse
+from orchestration.warehouse import REPO_ROOT, LoadRunning, Warehouse
 
 if TYPE_CHECKING:  # Dagster takes seconds to import: `status` and `sample` do without it.
     from dagster import ExecuteInProcessResult
@@ -38,8 +38,7 @@ def prepare_dagster_home(warehouse: Warehouse) -> Path:
     return home
 
 
-def _pending_month_range(warehouse: Warehouse) -> tuple[date, date] | None:
-    landing = scan_landing(warehouse.landing)
+def _pending_month_range(warehouse: Warehouse, landing: list[LandingFile]) -> tuple[date, date] | None:
     with build_db(warehouse) as con:
         pending = unseen_files(con, landing)
     if not pending:
@@ -67,12 +66,14 @@ def _execute_monthly_load(
     from orchestration.definitions import defs
     from orchestration.defs.jobs import LAUNCHED_BY_CLI
     from orchestration.defs.partitions import partition_range_tags
+    from orchestration.runs import process_tags
 
     return defs.resolve_job_def("monthly_load").execute_in_process(
         instance=dg.DagsterInstance.get(),
-        tags={**partition_range_tags(*months), **LAUNCHED_BY_CLI, **(tags or {})},
-        # The run's full event log is in the Dagster UI; the terminal gets warnings and the summary below.
-        run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+        tags={**partition_range_tags(*months), **LAUNCHED_BY_CLI, **process_tags(), **(tags or {})},
+        # The run's full event log, step failures' stack traces included, is in the Dagster UI; the
+        # terminal gets the summary below.
+        run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
         raise_on_error=False,
         # Publishing alone: the publish and what follows it (replica, Data Docs, report).
         asset_selection=sorted(
@@ -83,6 +84,37 @@ def _execute_monthly_load(
         if publish_only
         else None,
     )
+
+
+def _report_step_failures(result: ExecuteInProcessResult) -> None:
+    """One line per failed step, without its stack trace (that stays in the run's log)."""
+    for event in result.get_step_failure_events():
+        error = event.step_failure_data.error if event.step_failure_data else None
+        message = error.message.strip().splitlines()[0] if error and error.message.strip() else "no message"
+        print(f"step {event.step_key} failed: {message}", file=sys.stderr)
+
+
+def _recover(warehouse: Warehouse, wait: bool) -> None:
+    """Clean up after loads that were killed, then make sure no other run of this warehouse is going."""
+    import time
+
+    import dagster as dg
+
+    from orchestration.runs import live_runs, recover_dead_runs
+    from orchestration.serving.publish import remove_stale_generations
+
+    with dg.DagsterInstance.get() as instance:
+        for recovered in recover_dead_runs(instance):
+            print(recovered.summary(), flush=True)
+        while running := live_runs(instance):
+            if not wait:
+                raise LoadRunning(f"{running[0].summary()}; wait for it with `rare-earth load --wait`")
+            print(f"waiting: {running[0].summary()}", flush=True)
+            time.sleep(5)
+    with warehouse.writer_lock():
+        removed = remove_stale_generations(warehouse)
+    if removed:
+        print(f"removed {len(removed)} unfinished or old published files left by an interrupted publish")
 
 
 def _report_checks(result: ExecuteInProcessResult, months: tuple[date, date]) -> bool:
@@ -115,7 +147,7 @@ def _report_files(warehouse: Warehouse, started: datetime) -> tuple[int, list[He
         held = [h for h in held_months(con) if h.held_at >= started]
     for name, status, file_months_label, rows, reason in seen:
         detail = reason if reason else f"{file_months_label} ({rows:,} rows)"
-        print(f"  {status:<11} {name}: {detail}")
+        print(f"  {status:<11} {_shown(name)}: {detail}")
     quarantined = [row for row in seen if row[1] == "quarantined"]
     loaded = [row for row in seen if row[1] == "loaded"]
     print(f"{len(loaded)} files loaded, {len(quarantined)} quarantined")
@@ -126,23 +158,64 @@ def _report_files(warehouse: Warehouse, started: datetime) -> tuple[int, list[He
     return len(quarantined), held
 
 
+def _remind(warehouse: Warehouse, landing: list[LandingFile]) -> int:
+    """One line for each landing file a load passes over: hidden names, and refused files whose bytes did
+    not change since (they stay refused until they do). Returns how many."""
+    skipped = skipped_in_landing(warehouse.landing)
+    for name, why in skipped:
+        print(f"  skipped     {_shown(name)}: {why}")
+    present = {file.name for file in landing}
+    with build_db(warehouse) as con:
+        unchanged = {file.name for file in landing} - {file.name for file, _ in unseen_files(con, landing)}
+        refused = [q for q in quarantined_files(con) if q.file_name in present & unchanged]
+    for q in refused:
+        print(
+            f"  refused     {_shown(q.file_name)}: unchanged since it was quarantined on {q.seen_at:%Y-%m-%d}; "
+            "replace the file to load it (`rare-earth status` says why)"
+        )
+    return len(skipped) + len(refused)
+
+
+def _shown(name: str) -> str:
+    """A file name on one line, whatever characters it holds."""
+    return name if name.isprintable() else repr(name)
+
+
 def cmd_load(args: argparse.Namespace) -> int:
     warehouse = Warehouse.from_env(args.warehouse).ensure()
     os.environ["WAREHOUSE_DIR"] = str(warehouse.root)
-    months = _pending_month_range(warehouse)
+    try:
+        with warehouse.load_lock(wait=args.wait):
+            return _load(warehouse, args.wait)
+    except LoadRunning as err:
+        print(err, file=sys.stderr)
+        return 3
+
+
+def _load(warehouse: Warehouse, wait: bool) -> int:
+    landing = scan_landing(warehouse.landing)
+    months = _pending_month_range(warehouse, landing)
     with build_db(warehouse) as con:
-        left_over = unpublished_months(con)
+        left_over = months_to_redo(con)
         audit_changed = has_unpublished_audit(con)
+    passed_over = _remind(warehouse, landing)
     if months is None and left_over is None and not audit_changed:
-        print(f"nothing new in {warehouse.landing}: every file there is already loaded, quarantined or published")
+        print(
+            f"nothing new in {warehouse.landing}: every other file there is already loaded or refused"
+            if passed_over
+            else f"nothing new in {warehouse.landing}: every file there is already loaded, quarantined or published"
+        )
         return 0
     prepare_dagster_home(warehouse)
+    _recover(warehouse, wait)
     started = datetime.now(UTC)
     if months is None and left_over is None:
         # Only the audit trail changed (e.g. a file was quarantined): readers get it, the marts are as they were.
         print("nothing new to load; publishing the audit trail recorded since the last publish")
         result = _execute_monthly_load(_published_range(warehouse), publish_only=True)
         return _finish(warehouse, result, blocked=False, quarantined=0)
+    if months is not None and left_over is not None:
+        months = (min(months[0], left_over[0]), max(months[1], left_over[1]))
     months = months or left_over
     assert months is not None
     print(f"loading {months[0]:%Y-%m} .. {months[1]:%Y-%m} from {warehouse.landing}", flush=True)
@@ -188,7 +261,11 @@ def _finish(warehouse: Warehouse, result: ExecuteInProcessResult, blocked: bool,
         )
         return 1
     if not result.success:
-        print("the load run failed: see the log above; the run is in the Dagster UI (make dev)", file=sys.stderr)
+        _report_step_failures(result)
+        print(
+            f"the load run failed; its log, with the full error, is run {result.run_id} in the Dagster UI (make dev)",
+            file=sys.stderr,
+        )
         return 1
     return 2 if quarantined else 0
 
@@ -352,7 +429,9 @@ def main(argv: list[str] | None = None) -> int:
         "--cumulative", action="store_true", help="write 2025 as year-to-date (cumulative) files instead of months"
     )
     sample.set_defaults(run=cmd_sample)
-    commands.add_parser("load", help="ingest new or changed landing files").set_defaults(run=cmd_load)
+    load = commands.add_parser("load", help="ingest new or changed landing files")
+    load.add_argument("--wait", action="store_true", help="wait for a load that is running instead of stopping")
+    load.set_defaults(run=cmd_load)
     commands.add_parser("status", help="months loaded, files quarantined, last publish").set_defaults(run=cmd_status)
     serve_bi = commands.add_parser("serve-bi", help="serve the marts to BI tools from a local PostgreSQL on 127.0.0.1")
     serve_bi.add_argument("--stop", action="store_true", help="stop the local PostgreSQL")
@@ -367,8 +446,28 @@ def main(argv: list[str] | None = None) -> int:
     shown = show_progress(sys.stderr)
     try:
         return args.run(args)
+    except KeyboardInterrupt:
+        print("interrupted: nothing half-done is published; the next load takes up what is left", file=sys.stderr)
+        return 130
+    except Exception:
+        log = _log_traceback(Warehouse.from_env(args.warehouse))
+        error = sys.exception()
+        print(f"rare-earth {args.command}: unexpected error: {type(error).__name__}: {error}", file=sys.stderr)
+        print(f"the traceback is in {log}", file=sys.stderr)
+        return 1
     finally:
         shown.finish()
+
+
+def _log_traceback(warehouse: Warehouse) -> Path:
+    """Keep the current exception's traceback in the warehouse's logs folder, for whoever mends the code."""
+    import traceback
+
+    logs = warehouse.root / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    log = logs / f"rare-earth-{datetime.now(UTC):%Y%m%dT%H%M%S}-{os.getpid()}.log"
+    log.write_text(traceback.format_exc(), encoding="utf-8")
+    return log
 
 
 if __name__ == "__main__":

@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
+from orchestration.progress import logger as progress
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class LoadRunning(RuntimeError):
+    """Another `rare-earth load` holds the warehouse; the message names its process."""
 
 
 @dataclass(frozen=True)
@@ -36,12 +44,18 @@ class Warehouse:
 
     @property
     def published_db(self) -> Path:
-        """What analysts and BI tools open, read-only; replaced whole by each publish."""
+        """What analysts and BI tools open, read-only; a link that each publish switches to a new file."""
         return self.root / "rare_earth.duckdb"
 
     @property
     def exports_dir(self) -> Path:
+        """Every mart as Parquet; like `published_db`, a link into the current published generation."""
         return self.root / "exports"
+
+    @property
+    def generations_dir(self) -> Path:
+        """Each publish's DuckDB file and Parquet exports, in a folder of their own (see serving/publish.py)."""
+        return self.root / "published"
 
     @property
     def docs_dir(self) -> Path:
@@ -87,4 +101,41 @@ class Warehouse:
             try:
                 yield
             finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    @contextmanager
+    def load_lock(self, wait: bool = False) -> Iterator[None]:
+        """One load at a time per warehouse, held for the whole load; the kernel releases it when the
+        process ends, however it ends, so a killed load never leaves it behind.
+
+        Without `wait`, raises LoadRunning naming the holder (pid and start time, which it writes into
+        the lock file) at once.
+        """
+        self.build_dir.mkdir(parents=True, exist_ok=True)
+        with (self.build_dir / ".load.lock").open("a+") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                handle.seek(0)
+                try:
+                    holder = json.loads(handle.read())
+                    who = f"pid {holder['pid']}, started {holder['started']}"
+                except (ValueError, KeyError):
+                    who = "pid unknown"
+                if not wait:
+                    raise LoadRunning(
+                        f"another load is running ({who}); wait for it with `rare-earth load --wait`"
+                    ) from None
+                progress.info(f"waiting for another load to finish ({who})")
+                fcntl.flock(handle, fcntl.LOCK_EX)
+            handle.seek(0)
+            handle.truncate()
+            started = f"{datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC"
+            handle.write(json.dumps({"pid": os.getpid(), "started": started}))
+            handle.flush()
+            try:
+                yield
+            finally:
+                handle.seek(0)
+                handle.truncate()
                 fcntl.flock(handle, fcntl.LOCK_UN)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
+from orchestration.runs import process_tags, recover_dead_runs
 from orchestration.warehouse import Warehouse
 
 
@@ -14,3 +15,13 @@ class WarehouseResource(dg.ConfigurableResource):
 
     def get(self) -> Warehouse:
         return Warehouse.from_env(self.warehouse_dir or None)
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        # Runs before any step claims a pool slot, however the run was launched (CLI, UI, sensor,
+        # schedule): the run names its process, and the runs whose process is gone give their slots back.
+        run, instance = context.dagster_run, context.instance
+        if run is None or instance is None:
+            return
+        instance.add_run_tags(run.run_id, process_tags())
+        for recovered in recover_dead_runs(instance, current_run_id=run.run_id):
+            context.log.warning(recovered.summary())

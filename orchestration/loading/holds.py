@@ -141,12 +141,29 @@ def record_publish(con: duckdb.DuckDBPyConnection, published_at: datetime, last_
     con.execute(f"insert into {PUBLISHES_TABLE} values (?, ?, ?)", [published_at, last_vintage, path])
 
 
+INTERRUPTED_BUILD = "the dbt build started but did not finish (killed or crashed); the next load builds it again"
+
+
 def record_build(con: duckdb.DuckDBPyConnection, first: date, last: date, error: str | None) -> None:
-    """A dbt build of the months failed (`error`) or succeeded (which clears earlier failures inside them)."""
-    if error is None:
-        con.execute(f"delete from {FAILED_BUILDS_TABLE} where first_month >= ? and last_month <= ?", [first, last])
-    else:
+    """The latest dbt build of the months: failed or unfinished (`error`), or succeeded (None), which clears
+    earlier failures inside them. A build records INTERRUPTED_BUILD before it starts, so a kill mid-build
+    leaves its months unpublishable until a build of them succeeds."""
+    con.execute(f"delete from {FAILED_BUILDS_TABLE} where first_month >= ? and last_month <= ?", [first, last])
+    if error is not None:
         con.execute(f"insert into {FAILED_BUILDS_TABLE} values (?, ?, ?, ?)", [first, last, error, datetime.now(UTC)])
+
+
+def months_to_redo(con: duckdb.DuckDBPyConnection) -> tuple[date, date] | None:
+    """The months a load must build again although no new file came: current lines no publish has included,
+    and months whose last dbt build failed or never finished."""
+    [(first, last)] = con.execute(
+        f"""select min(first_month), max(last_month) from (
+                select min(month) as first_month, max(month) as last_month from {CURRENT_VIEW} where vintage > ?
+                union all
+                select first_month, last_month from {FAILED_BUILDS_TABLE})""",
+        [last_published_vintage(con)],
+    ).fetchall()
+    return (first, last) if first is not None else None
 
 
 def unaudited_builds(con: duckdb.DuckDBPyConnection) -> list[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -37,6 +38,14 @@ class LandingFile:
         if not self.path.resolve().is_relative_to(self.landing.resolve()):
             raise GaccFileError(self.name, f"refusing a file that resolves outside the landing folder {self.landing}")
 
+    def changed_since_scan(self) -> bool:
+        """Whether the file's size or modification time moved since it was scanned (or it is gone)."""
+        try:
+            stat = self.path.stat()
+        except OSError:
+            return True
+        return (stat.st_size, stat.st_mtime_ns) != (self.size_bytes, self.mtime_ns)
+
     def sha256(self) -> str:
         digest = hashlib.sha256()
         if not self.path.resolve().is_relative_to(self.landing.resolve()):
@@ -60,18 +69,40 @@ def landing_file(landing: Path, name: str) -> LandingFile:
     return file
 
 
-def scan_landing(landing: Path) -> list[LandingFile]:
-    """Every regular file at any depth below the landing folder, sorted by name for a stable load order."""
-    found: list[LandingFile] = []
+def _walk(landing: Path) -> Iterator[tuple[str, os.stat_result | None, str | None]]:
+    """(relative name, stat, why it is skipped) of every file and hidden folder below the landing folder."""
     for folder, dirs, files in os.walk(landing):
+        for hidden in sorted(d for d in dirs if d.startswith(_IGNORED_PREFIXES)):
+            yield (Path(folder) / hidden).relative_to(landing).as_posix() + "/", None, _HIDDEN
         dirs[:] = sorted(d for d in dirs if not d.startswith(_IGNORED_PREFIXES))
         for file in files:
+            path = Path(folder) / file
+            name = path.relative_to(landing).as_posix()
             if file.startswith(_IGNORED_PREFIXES):
+                yield name, None, _HIDDEN
                 continue
-            stat = (Path(folder) / file).stat()
-            name = (Path(folder) / file).relative_to(landing).as_posix()
-            found.append(LandingFile(landing, name, stat.st_size, stat.st_mtime_ns))
+            try:
+                yield name, path.stat(), None
+            except OSError as err:  # a dangling link, or a file removed while the folder was read
+                yield name, None, f"cannot be read ({err.strerror})"
+
+
+_HIDDEN = "its name starts with '.' or '~$' (a hidden or lock file); rename it to load it"
+
+
+def scan_landing(landing: Path) -> list[LandingFile]:
+    """Every regular file at any depth below the landing folder, sorted by name for a stable load order."""
+    found = [
+        LandingFile(landing, name, stat.st_size, stat.st_mtime_ns)
+        for name, stat, _ in _walk(landing)
+        if stat is not None
+    ]
     return sorted(found, key=lambda f: f.name)
+
+
+def skipped_in_landing(landing: Path) -> list[tuple[str, str]]:
+    """(name, why) of what a load passes over in the landing folder: hidden names, unreadable entries."""
+    return sorted((name, why) for name, stat, why in _walk(landing) if why is not None)
 
 
 def unseen_files(con: duckdb.DuckDBPyConnection, files: list[LandingFile]) -> list[tuple[LandingFile, str]]:
@@ -87,7 +118,10 @@ def unseen_files(con: duckdb.DuckDBPyConnection, files: list[LandingFile]) -> li
     for file in files:
         if (file.name, file.size_bytes, file.mtime_ns) in by_stat:
             continue
-        sha = file.sha256()
+        try:
+            sha = file.sha256()
+        except OSError:  # gone since the scan: the next load sees what is there then
+            continue
         if (file.name, sha) not in by_hash:
             pending.append((file, sha))
     return pending

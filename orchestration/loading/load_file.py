@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
@@ -32,6 +34,7 @@ class FileOutcome:
     vintage: int | None = None
     reason: str | None = None
     superseded: tuple[str, ...] = field(default=())
+    detail: str | None = None  # the traceback of an unexpected error, for whoever mends the loader
 
     @property
     def months_label(self) -> str:
@@ -41,8 +44,9 @@ class FileOutcome:
 def _record(con: duckdb.DuckDBPyConnection, file: LandingFile, outcome: FileOutcome, **details: str | None) -> None:
     con.execute(
         f"""insert into {FILES_TABLE} (file_name, sha256, flow, months, rows, status, reason, vintage, seen_at,
-                                    size_bytes, mtime_ns, encoding, header_language, currencies, release_label)
-            values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                                    size_bytes, mtime_ns, encoding, header_language, currencies, release_label,
+                                    detail)
+            values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
         [
             outcome.file_name,
             outcome.sha256,
@@ -59,6 +63,7 @@ def _record(con: duckdb.DuckDBPyConnection, file: LandingFile, outcome: FileOutc
             details.get("header_language"),
             details.get("currencies"),
             details.get("release_label"),
+            outcome.detail,
         ],
     )
 
@@ -106,12 +111,13 @@ def load_file(
         [(vintage,)] = con.execute("select nextval('audit.vintage_seq')").fetchall()
         failure: list[GaccFileError] = []
         rows_read = 0
+        digest = hashlib.sha256()
 
         def guarded() -> Iterator[pa.RecordBatch]:
             # DuckDB pulls these batches; a reader error must stop the insert, not surface as a DuckDB error.
             nonlocal rows_read
             try:
-                for batch in gacc.batches():
+                for batch in gacc.batches(digest=digest):
                     rows_read += batch.num_rows
                     if on_progress is not None:
                         on_progress(file.name, rows_read)
@@ -134,6 +140,12 @@ def load_file(
             con.unregister("incoming_lines")
         if failure:
             raise failure[0]
+        if digest.hexdigest() != sha256 or file.changed_since_scan():
+            raise GaccFileError(
+                file.name,
+                "the file changed while being read (still being downloaded or copied?); "
+                "it is loaded on the next run once it stays unchanged",
+            )
         if rows_read == PORTAL_ROW_CAP:
             raise GaccFileError(
                 file.name,
@@ -159,11 +171,25 @@ def load_file(
         superseded = tuple(_mark_superseded(con))
         con.commit()
         return replace(outcome, superseded=superseded)
-    except GaccFileError as err:
+    except Exception as err:  # whatever one file does, the files beside it still load
         con.rollback()
-        outcome = FileOutcome(file.name, sha256, "quarantined", reason=str(err))
+        outcome = _quarantine(file, sha256, err)
         _record(con, file, outcome)
         return outcome
     except BaseException:
         con.rollback()
         raise
+
+
+def _quarantine(file: LandingFile, sha256: str, err: Exception) -> FileOutcome:
+    """The quarantine record of a refused file: a reader's own words, or an unexpected error with its traceback."""
+    unexpected = err if not isinstance(err, GaccFileError) else err.__cause__
+    detail = "".join(traceback.format_exception(unexpected)) if isinstance(unexpected, BaseException) else None
+    if isinstance(err, GaccFileError):
+        reason = str(err)
+    else:
+        reason = (
+            f"{file.name}: unexpected error while loading ({type(err).__name__}: {err}); "
+            "the traceback is in audit.files.detail and the run's log"
+        )
+    return FileOutcome(file.name, sha256, "quarantined", reason=" ".join(reason.split()), detail=detail)

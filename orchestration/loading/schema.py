@@ -58,12 +58,14 @@ create table if not exists {FILES_TABLE} (
     encoding        varchar,
     header_language varchar,
     currencies      varchar,
-    release_label   varchar  -- 'flash', 'detailed' or 'revised' when the file name says so
+    release_label   varchar, -- 'flash', 'detailed' or 'revised' when the file name says so
+    detail          varchar  -- the traceback of an unexpected error that quarantined the file
 );
 
 -- Added after the first release: warehouses built before get the columns here.
 alter table {RAW_TABLE} add column if not exists period_kind varchar default 'month';
 alter table {FILES_TABLE} add column if not exists release_label varchar;
+alter table {FILES_TABLE} add column if not exists detail varchar;
 
 -- A month of a file that failed a blocking check: its lines stay in the raw layer, out of the marts.
 create table if not exists {HELD_TABLE} (

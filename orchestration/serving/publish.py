@@ -1,14 +1,25 @@
-"""Write-audit-publish: the build database is copied into a new file, which replaces the published one.
+"""Write-audit-publish: the build database is copied into a new generation, which replaces the published one.
 
-Readers never see a half-built state: a reader holding the old file keeps its snapshot (POSIX locks and
-data belong to the inode), and the next reader opens the new one. The file is written for DuckDB 1.5
-storage, so BI drivers and the PyPI duckdb-cli (1.5.x) open it too.
+A generation is a folder holding the DuckDB file and every Parquet export of one publish:
+
+    published/<generation>/rare_earth.duckdb, published/<generation>/exports/<mart>.parquet
+    published/current -> <generation>                 (switched with one rename: the commit point)
+    rare_earth.duckdb -> published/current/rare_earth.duckdb
+    exports           -> published/current/exports
+
+The entry links never change; renaming one `current` link onto another switches the DuckDB file and
+every export at once, so a kill at any moment leaves readers the old set or the new set, never a mix.
+A reader holding an old file keeps its snapshot (POSIX locks and data belong to the inode); the
+generation before the current one is kept so that a reader resolving the links mid-switch still
+finds its files. The file is written for DuckDB 1.5 storage, so BI drivers and the PyPI duckdb-cli
+(1.5.x) open it too.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib.metadata import version
@@ -23,6 +34,7 @@ from orchestration.warehouse import Warehouse
 
 PUBLISHED_SCHEMAS = ("marts", "audit")
 STORAGE_VERSION = "v1.5.0"
+CURRENT = "current"
 
 
 @dataclass(frozen=True)
@@ -68,22 +80,74 @@ def _write_meta_publish(con: duckdb.DuckDBPyConnection, published_at: datetime) 
     )
 
 
-def _replace(tmp: Path, target: Path) -> None:
-    # The bytes reach the disk before the name points at them: a crash leaves the old file or the new one.
-    with tmp.open("rb") as f:
-        os.fsync(f.fileno())
-    os.replace(tmp, target)
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _link(target: str, at: Path) -> None:
+    """Point the link `at` to `target` with one rename, durable before it returns."""
+    staged = at.with_name(f".{at.name}.{os.getpid()}.link")
+    staged.unlink(missing_ok=True)
+    os.symlink(target, staged)
+    os.replace(staged, at)
+    _fsync(at.parent)
+
+
+def current_generation(warehouse: Warehouse) -> Path | None:
+    link = warehouse.generations_dir / CURRENT
+    return link.resolve() if link.is_symlink() else None
+
+
+def _entry_links(warehouse: Warehouse) -> None:
+    """rare_earth.duckdb and exports/ as links into the current generation (once; they never change)."""
+    for entry, inside in ((warehouse.published_db, "rare_earth.duckdb"), (warehouse.exports_dir, "exports")):
+        target = f"{warehouse.generations_dir.name}/{CURRENT}/{inside}"
+        if entry.is_symlink() and os.readlink(entry) == target:
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            # A warehouse published before generations: its exports folder moves aside once.
+            entry.rename(warehouse.generations_dir / f".legacy-{entry.name}-{os.getpid()}")
+        _link(target, entry)
+
+
+def remove_stale_generations(warehouse: Warehouse) -> list[Path]:
+    """Remove what a killed publish left (unfinished generations, temporary files) and generations older
+    than the one before the current. Returns what was removed."""
+    removed: list[Path] = []
+    folder = warehouse.generations_dir
+    current = current_generation(warehouse)
+    generations = sorted(p for p in folder.iterdir() if p.name != CURRENT) if folder.is_dir() else []
+    complete = [g for g in generations if not g.name.startswith(".") and (g / "rare_earth.duckdb").exists()]
+    keep = {current}
+    if current in complete:
+        earlier = complete[: complete.index(current)]
+        keep.update(earlier[-1:])
+    for path in generations:
+        if path not in keep:
+            shutil.rmtree(path) if path.is_dir() and not path.is_symlink() else path.unlink()
+            removed.append(path)
+    # Temporary files of the releases before generations.
+    for pattern in (f".{warehouse.published_db.name}.*.tmp", "exports/.*.tmp"):
+        for path in warehouse.root.glob(pattern):
+            path.unlink()
+            removed.append(path)
+    return removed
 
 
 def publish_warehouse(warehouse: Warehouse) -> PublishReport:
     """Publish marts and audit from the build database. Call it only after the run's checks passed."""
     published_at = datetime.now(UTC)
-    tmp = warehouse.published_db.with_name(f".{warehouse.published_db.name}.{os.getpid()}.tmp")
-    tmp.unlink(missing_ok=True)
-    warehouse.exports_dir.mkdir(parents=True, exist_ok=True)
     tables: dict[str, int] = {}
-    exports: list[Path] = []
     with warehouse.writer_lock():
+        remove_stale_generations(warehouse)
+        generation = warehouse.generations_dir / f"{published_at:%Y%m%dT%H%M%S%fZ}-{os.getpid()}"
+        exports_dir = generation / "exports"
+        exports_dir.mkdir(parents=True)
+        database = generation / "rare_earth.duckdb"
         con = duckdb.connect()
         try:
             con.execute(f"attach '{warehouse.build_db}' as build")
@@ -95,7 +159,7 @@ def publish_warehouse(warehouse: Warehouse) -> PublishReport:
                     "not published: the last dbt build of these months failed, so their marts may be "
                     f"half-built; build them again: {'; '.join(failed)}"
                 )
-            con.execute(f"attach '{tmp}' as published (storage_version '{STORAGE_VERSION}')")
+            con.execute(f"attach '{database}' as published (storage_version '{STORAGE_VERSION}')")
             for schema in PUBLISHED_SCHEMAS:
                 con.execute(f"create schema published.{schema}")
             for schema, table in _tables(con, "build"):
@@ -105,11 +169,9 @@ def publish_warehouse(warehouse: Warehouse) -> PublishReport:
                 [(rows,)] = con.execute(f'select count(*) from published.{schema}."{table}"').fetchall()
                 tables[f"{schema}.{table}"] = rows
                 if schema == "marts":
-                    parquet = warehouse.exports_dir / f"{table}.parquet"
-                    parquet_tmp = parquet.with_name(f".{parquet.name}.{os.getpid()}.tmp")
-                    con.execute(f"copy published.{schema}.\"{table}\" to '{parquet_tmp}' (format parquet)")
-                    _replace(parquet_tmp, parquet)
-                    exports.append(parquet)
+                    con.execute(
+                        f"copy published.{schema}.\"{table}\" to '{exports_dir / table}.parquet' (format parquet)"
+                    )
             coverage = tuple(
                 row[0]
                 for row in con.execute(
@@ -122,15 +184,22 @@ def publish_warehouse(warehouse: Warehouse) -> PublishReport:
                 "select coalesce(max(last_vintage), 0) from published.marts.meta_publish"
             ).fetchall()
             con.execute("detach published")
-            _replace(tmp, warehouse.published_db)
+            # Every byte on disk before the switch: after a crash the new generation is whole or not current.
+            for path in (database, *exports_dir.iterdir(), exports_dir, generation, warehouse.generations_dir):
+                _fsync(path)
+            _link(generation.name, warehouse.generations_dir / CURRENT)
+            _entry_links(warehouse)
             con.execute("use build")
             record_publish(con, published_at, last_vintage, str(warehouse.published_db))
             con.execute("use memory")
             con.execute("detach build")
         except BaseException:
-            tmp.unlink(missing_ok=True)
+            if current_generation(warehouse) != generation.resolve():
+                shutil.rmtree(generation, ignore_errors=True)
             raise
         finally:
             con.close()
+        remove_stale_generations(warehouse)
+    exports = tuple(warehouse.exports_dir / path.name for path in sorted(exports_dir.iterdir()))
     progress.info(f"published {warehouse.published_db} and {len(exports)} Parquet exports")
-    return PublishReport(warehouse.published_db, published_at, tables, tuple(exports), coverage)
+    return PublishReport(warehouse.published_db, published_at, tables, exports, coverage)

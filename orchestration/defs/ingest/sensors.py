@@ -9,6 +9,7 @@ from orchestration.defs.partitions import latest_month, partition_range_tags
 from orchestration.defs.resources import WarehouseResource
 from orchestration.loading.ingest import months_to_rebuild, recorded_files
 from orchestration.loading.landing import scan_landing
+from orchestration.runs import recover_dead_runs
 
 
 @dg.sensor(
@@ -20,6 +21,9 @@ from orchestration.loading.landing import scan_landing
 def landing_folder_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResource) -> dg.SensorResult:
     # The cursor remembers each file's size, mtime and hash so that unchanged files are not hashed
     # again; it never opens the build database, which a running load holds.
+    # A killed run would hold the run queue and the writers' pool for ever: free them within a tick.
+    for recovered in recover_dead_runs(context.instance):
+        context.log.warning(recovered.summary())
     known: dict[str, list] = json.loads(context.cursor) if context.cursor else {}
     wh = warehouse.get()
     landing = wh.landing

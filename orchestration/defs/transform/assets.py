@@ -11,7 +11,7 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 from orchestration.defs.partitions import month_range, monthly_partitions, single_run
 from orchestration.defs.resources import WarehouseResource
 from orchestration.defs.transform.project import rare_earth_dbt
-from orchestration.loading.holds import record_build
+from orchestration.loading.holds import INTERRUPTED_BUILD, record_build
 from orchestration.loading.ingest import build_db
 from orchestration.loading.summary import relation_shape
 from orchestration.progress import logger as progress
@@ -89,6 +89,8 @@ def rare_earth_dbt_models(
     wh = warehouse.get()
     args = ["build", "--vars", json.dumps({"month_start": f"{first}", "month_end": f"{last}"})]
     progress.info(f"dbt build of the staging, intermediate and marts models for {first:%Y-%m}..{last:%Y-%m}")
+    with build_db(wh) as con:
+        record_build(con, first, last, INTERRUPTED_BUILD)
     with wh.writer_lock():
         # dbt-duckdb holds the database for the whole build, so row counts and column types are read
         # after it exits (dagster-dbt's fetch_row_counts would race it for DuckDB's file lock).
