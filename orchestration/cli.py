@@ -141,13 +141,16 @@ def _report_files(warehouse: Warehouse, started: datetime) -> tuple[int, list[He
     """Print the files this load saw and the months it held back; returns (quarantined files, held months)."""
     with build_db(warehouse) as con:
         seen = con.execute(
-            "select file_name, status, months, rows, reason from audit.files where seen_at >= ? order by file_name",
+            """select file_name, status, months, rows, reason, warning from audit.files
+               where seen_at >= ? order by file_name""",
             [started],
         ).fetchall()
         held = [h for h in held_months(con) if h.held_at >= started]
-    for name, status, file_months_label, rows, reason in seen:
+    for name, status, file_months_label, rows, reason, warning in seen:
         detail = reason if reason else f"{file_months_label} ({rows:,} rows)"
         print(f"  {status:<11} {_shown(name)}: {detail}")
+        if warning:
+            print(f"warning: {_shown(name)}: {warning}", file=sys.stderr)
     quarantined = [row for row in seen if row[1] == "quarantined"]
     loaded = [row for row in seen if row[1] == "loaded"]
     print(f"{len(loaded)} files loaded, {len(quarantined)} quarantined")

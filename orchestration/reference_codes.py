@@ -21,3 +21,16 @@ def rare_earth_product_groups() -> dict[str, str]:
 def partner_codes() -> tuple[str, ...]:
     with (SEEDS / "dim_partner_codes.csv").open(encoding="utf-8") as f:
         return tuple(row["partner_code"] for row in csv.DictReader(f))
+
+
+@cache
+def known_names() -> dict[str, frozenset[str]]:
+    """Every partner and commodity name of the GACC code lists, in Chinese and English, by column."""
+    names: dict[str, frozenset[str]] = {}
+    for column, seed, fields in (
+        ("partner_name", "dim_partner_codes.csv", ("name_zh", "name_en")),
+        ("commodity_name", "dim_product_codes.csv", ("description_zh", "description_en")),
+    ):
+        with (SEEDS / seed).open(encoding="utf-8") as f:
+            names[column] = frozenset(row[field] for row in csv.DictReader(f) for field in fields)
+    return names

@@ -14,6 +14,7 @@ import pyarrow as pa
 from orchestration.gacc import RAW_LINE_SCHEMA, GaccFileError, open_gacc_file
 from orchestration.loading.landing import LandingFile
 from orchestration.loading.schema import FILES_TABLE, RAW_TABLE
+from orchestration.reference_codes import known_names
 
 PORTAL_ROW_CAP = 10_000
 """The GACC query platform stops a download at 10,000 rows, silently."""
@@ -35,6 +36,7 @@ class FileOutcome:
     reason: str | None = None
     superseded: tuple[str, ...] = field(default=())
     detail: str | None = None  # the traceback of an unexpected error, for whoever mends the loader
+    warning: str | None = None  # loaded, but something in it deserves a look
 
     @property
     def months_label(self) -> str:
@@ -45,8 +47,8 @@ def _record(con: duckdb.DuckDBPyConnection, file: LandingFile, outcome: FileOutc
     con.execute(
         f"""insert into {FILES_TABLE} (file_name, sha256, flow, months, rows, status, reason, vintage, seen_at,
                                     size_bytes, mtime_ns, encoding, header_language, currencies, release_label,
-                                    detail)
-            values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                                    detail, warning)
+            values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
         [
             outcome.file_name,
             outcome.sha256,
@@ -64,6 +66,7 @@ def _record(con: duckdb.DuckDBPyConnection, file: LandingFile, outcome: FileOutc
             details.get("currencies"),
             details.get("release_label"),
             outcome.detail,
+            outcome.warning,
         ],
     )
 
@@ -158,7 +161,9 @@ def load_file(
                 f"select distinct month from {RAW_TABLE} where vintage = ? order by 1", [vintage]
             ).fetchall()
         )
-        outcome = FileOutcome(file.name, sha256, "loaded", gacc.flow, months, rows_read, vintage)
+        outcome = FileOutcome(
+            file.name, sha256, "loaded", gacc.flow, months, rows_read, vintage, warning=_unreadable_names(con, vintage)
+        )
         _record(
             con,
             file,
@@ -179,6 +184,25 @@ def load_file(
     except BaseException:
         con.rollback()
         raise
+
+
+def _unreadable_names(con: duckdb.DuckDBPyConnection, vintage: int) -> str | None:
+    """A warning when most names in a column match neither GACC code list: text that decoded but does not
+    read, such as Latin-1 names taken for GB18030 (mojibake). The codes still load."""
+    for column, names in known_names().items():
+        [(named, unknown, example)] = con.execute(
+            f"""select count({column}), count(*) filter (where not list_contains($names, {column})),
+                       any_value({column}) filter (where not list_contains($names, {column}))
+                from {RAW_TABLE} where vintage = $vintage""",
+            {"names": list(names), "vintage": vintage},
+        ).fetchall()
+        if named and unknown * 2 > named:
+            label = column.replace("_", " ")
+            return (
+                f"{unknown:,} of {named:,} {label}s match neither GACC code list (e.g. {example!r}): "
+                "is the file in another encoding than it seems (e.g. Latin-1 read as GB18030)?"
+            )
+    return None
 
 
 def _quarantine(file: LandingFile, sha256: str, err: Exception) -> FileOutcome:

@@ -59,13 +59,15 @@ create table if not exists {FILES_TABLE} (
     header_language varchar,
     currencies      varchar,
     release_label   varchar, -- 'flash', 'detailed' or 'revised' when the file name says so
-    detail          varchar  -- the traceback of an unexpected error that quarantined the file
+    detail          varchar, -- the traceback of an unexpected error that quarantined the file
+    warning         varchar  -- loaded, but worth a look (e.g. names that match no code list)
 );
 
 -- Added after the first release: warehouses built before get the columns here.
 alter table {RAW_TABLE} add column if not exists period_kind varchar default 'month';
 alter table {FILES_TABLE} add column if not exists release_label varchar;
 alter table {FILES_TABLE} add column if not exists detail varchar;
+alter table {FILES_TABLE} add column if not exists warning varchar;
 
 -- A month of a file that failed a blocking check: its lines stay in the raw layer, out of the marts.
 create table if not exists {HELD_TABLE} (

@@ -57,7 +57,7 @@ def load(warehouse: Path, timeout_s: float = NEXT_LOAD_TIMEOUT_S) -> subprocess.
     )
 
 
-def _sample_files(months: tuple[str, ...], into: Path, sample: Path) -> None:
+def copy_sample_months(months: tuple[str, ...], into: Path, sample: Path) -> None:
     for path in sample.rglob("*"):
         if path.is_file() and any(month in path.name for month in months):
             target = into / path.relative_to(sample)
@@ -86,7 +86,7 @@ def published_marts(warehouse: Path) -> dict[str, list[tuple[object, ...]]]:
         names = [
             r[0] for r in con.execute("select table_name from duckdb_tables() where schema_name = 'marts'").fetchall()
         ]
-        return {name: _rows(con.execute(f'select * from marts."{name}"').fetch_arrow_table()) for name in sorted(names)}
+        return {name: _rows(con.sql(f'select * from marts."{name}"').to_arrow_table()) for name in sorted(names)}
     finally:
         con.close()
 
@@ -126,11 +126,11 @@ def build_base(root: Path) -> Base:
     sample = root / "sample"
     write_sample_files(sample)
     warehouse = root / "base"
-    _sample_files(BASE_MONTHS, warehouse / "landing", sample)
+    copy_sample_months(BASE_MONTHS, warehouse / "landing", sample)
     first = load(warehouse)
     assert first.returncode == 0, first.stdout + first.stderr
     new_files = root / "new"
-    _sample_files(NEW_MONTHS, new_files, sample)
+    copy_sample_months(NEW_MONTHS, new_files, sample)
     reference = root / "reference"
     shutil.copytree(warehouse, reference, symlinks=True)
     shutil.copytree(new_files, reference / "landing", dirs_exist_ok=True)

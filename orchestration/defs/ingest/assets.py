@@ -45,8 +45,13 @@ def raw_customs_lines(context: dg.AssetExecutionContext, warehouse: WarehouseRes
             f"{o.file_name}: {o.status} {o.months_label} {o.rows} rows {o.reason or ''}"
         ),
     )
-    for outcome in report.quarantined:
-        context.log.warning(f"quarantined {outcome.reason}")
+    for outcome in report.outcomes:
+        if outcome.status == "quarantined":
+            context.log.warning(f"quarantined {outcome.reason}")
+        if outcome.detail:  # an unexpected error: its traceback belongs in the run's log
+            context.log.error(f"{outcome.file_name}:\n{outcome.detail}")
+        if outcome.warning:
+            context.log.warning(f"{outcome.file_name}: {outcome.warning}")
     with build_db(wh) as con:
         tonnes = tonnes_by_group(con, first, last)
         preview = preview_markdown(con, first, last)
