@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export WAREHOUSE_DIR ?= $(CURDIR)/warehouse
 
-.PHONY: install parse demo test lint dev docs serve-bi bench clean
+.PHONY: install parse demo test lint dev docs serve-bi bench faults clean
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,7 +31,7 @@ test: parse lint
 
 dev: parse
 	mkdir -p $(WAREHOUSE_DIR)/dagster_home
-	test -f $(WAREHOUSE_DIR)/dagster_home/dagster.yaml || cp dagster.yaml $(WAREHOUSE_DIR)/dagster_home/
+	cp dagster.yaml $(WAREHOUSE_DIR)/dagster_home/
 	PATH=$(CURDIR)/$(BIN):$$PATH DAGSTER_HOME=$(WAREHOUSE_DIR)/dagster_home $(BIN)/dagster dev -m orchestration.definitions -h 127.0.0.1 -p 3000
 
 docs: parse
@@ -42,6 +42,10 @@ serve-bi: install
 
 bench: install
 	$(BIN)/python tests/benchmarks/bench_ingest.py
+
+# Crash trials: SIGKILL `rare-earth load` at 50 moments, each on a fresh copy of a published warehouse.
+faults: parse
+	$(BIN)/python tests/faults/run_faults.py --trials 50 --jobs 2
 
 clean:
 	rm -rf $(VENV) dbt_project/target dbt_project/logs

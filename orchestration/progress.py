@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import sys
 import time
+from collections.abc import Callable
 from typing import TextIO
 
 logger = logging.getLogger("rare_earth.progress")
@@ -20,12 +21,14 @@ TRANSIENT = {"transient": True}
 
 
 class ProgressHandler(logging.Handler):
-    def __init__(self, stream: TextIO, interval_s: float = 5.0) -> None:
+    def __init__(self, stream: TextIO, interval_s: float = 5.0, clock: Callable[[], float] = time.monotonic) -> None:
         super().__init__()
         self.stream = stream
         self.tty = stream.isatty()
         self.interval_s = interval_s
-        self._last_transient = 0.0
+        self._clock = clock
+        # None until the first transient line: the clock's zero is arbitrary (boot time for monotonic).
+        self._last_transient: float | None = None
         self._status_shown = False
 
     def emit(self, record: logging.LogRecord) -> None:
@@ -36,10 +39,11 @@ class ProgressHandler(logging.Handler):
             self.stream.write(f"\r\033[K{message}" + ("" if transient else "\n"))
             self._status_shown = transient
         else:
-            now = time.monotonic()
-            if transient and now - self._last_transient < self.interval_s:
-                return
-            self._last_transient = now if transient else self._last_transient
+            if transient:
+                now = self._clock()
+                if self._last_transient is not None and now - self._last_transient < self.interval_s:
+                    return
+                self._last_transient = now
             self.stream.write(f"{time.strftime('%H:%M:%S')} {message}\n")
         self.stream.flush()
 

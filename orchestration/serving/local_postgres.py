@@ -14,6 +14,7 @@ import secrets
 import shutil
 import socket
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
@@ -25,6 +26,7 @@ DATABASE = "rare_earth"
 ADMIN = "rare_earth_admin"
 READER = "bi_reader"
 SERVER_USER = "postgres"
+READER_STATEMENT_TIMEOUT = "5min"  # a runaway BI query is cancelled, not left to hold the old marts forever
 
 
 class LocalPostgresError(RuntimeError):
@@ -37,8 +39,8 @@ class Credentials:
     admin_password: str
     reader_password: str
 
-    def url(self, user: str, password: str) -> str:
-        return f"postgresql://{user}:{quote(password, safe='')}@127.0.0.1:{self.port}/{DATABASE}"
+    def url(self, user: str, password: str, database: str = DATABASE) -> str:
+        return f"postgresql://{user}:{quote(password, safe='')}@127.0.0.1:{self.port}/{database}"
 
     @property
     def admin_url(self) -> str:
@@ -57,6 +59,22 @@ def postgres_binary(name: str) -> str:
             f"`{name}` not found: install the PostgreSQL server binaries (Debian: postgresql) or put them on PATH"
         )
     return found
+
+
+def write_secret(path: Path, text: str) -> None:
+    """Write `text` to `path`, readable by its owner only from the first byte on.
+
+    mkstemp creates the file 0600 whatever the umask; it gets its name only once complete, so no one ever
+    reads a half-written or briefly world-readable secret.
+    """
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as file:
+            file.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
 
 
 def _free_port() -> int:
@@ -125,8 +143,7 @@ class LocalPostgres:
         self.root.mkdir(parents=True, exist_ok=True)
         credentials = Credentials(_free_port(), secrets.token_urlsafe(18), secrets.token_urlsafe(18))
         password_file = self.root / ".admin_password"
-        password_file.write_text(credentials.admin_password + "\n", encoding="utf-8")
-        password_file.chmod(0o600)
+        write_secret(password_file, credentials.admin_password + "\n")
         if os.geteuid() == 0:
             server = pwd.getpwnam(SERVER_USER)
             for path in (self.root, password_file):
@@ -143,28 +160,50 @@ class LocalPostgres:
                 f"initdb failed in {self.data_dir}:\n{created.stdout}{created.stderr}"
                 + (f"\n(the `{SERVER_USER}` user must be able to reach {self.root})" if os.geteuid() == 0 else "")
             )
-        self.credentials_file.write_text(json.dumps(credentials.__dict__), encoding="utf-8")
-        self.credentials_file.chmod(0o600)
+        write_secret(self.credentials_file, json.dumps(credentials.__dict__))
         return credentials
 
     def _ensure_roles(self, credentials: Credentials) -> None:
-        """The database, and a login that can read `marts` and nothing else (no writes, no temp tables)."""
-        admin_postgres = credentials.admin_url.rsplit("/", 1)[0] + "/postgres"
-        with psycopg.connect(admin_postgres, autocommit=True) as pg:
+        """The database, and a login that can read `marts` and write nothing anywhere, not even temp tables.
+
+        Run on every start, so a cluster made by an older version is brought up to date too.
+        """
+        reader = sql.Identifier(READER)
+
+        def as_admin(database: str) -> psycopg.Connection:
+            return psycopg.connect(credentials.url(ADMIN, credentials.admin_password, database), autocommit=True)
+
+        with as_admin("postgres") as pg:
             if not pg.execute("select 1 from pg_database where datname = %s", [DATABASE]).fetchall():
                 pg.execute(sql.SQL("create database {}").format(sql.Identifier(DATABASE)))
             if not pg.execute("select 1 from pg_roles where rolname = %s", [READER]).fetchall():
-                pg.execute(sql.SQL("create role {} login").format(sql.Identifier(READER)))
+                pg.execute(sql.SQL("create role {}").format(reader))
             pg.execute(
-                sql.SQL("alter role {} with login password {}").format(
-                    sql.Identifier(READER), sql.Literal(credentials.reader_password)
-                )
+                sql.SQL(
+                    "alter role {} login nosuperuser nocreatedb nocreaterole noreplication nobypassrls password {}"
+                ).format(reader, sql.Literal(credentials.reader_password))
             )
-            pg.execute(sql.SQL("alter role {} set default_transaction_read_only = on").format(sql.Identifier(READER)))
-        with psycopg.connect(credentials.admin_url, autocommit=True) as pg:
-            pg.execute(sql.SQL("revoke all on database {} from public").format(sql.Identifier(DATABASE)))
-            pg.execute(sql.SQL("grant connect on database {} to {}").format(*map(sql.Identifier, (DATABASE, READER))))
-            pg.execute("revoke all on schema public from public")
+            # Defaults for its sessions, which it may change with SET: the privileges below are the fence.
+            pg.execute(sql.SQL("alter role {} set default_transaction_read_only = on").format(reader))
+            timeout = sql.Literal(READER_STATEMENT_TIMEOUT)
+            pg.execute(sql.SQL("alter role {} set statement_timeout = {}").format(reader, timeout))
+            # PostgreSQL lets PUBLIC connect to every database and create temp tables in it; here only the
+            # reader may connect, and only to DATABASE. One transaction: it never loses CONNECT on the way.
+            databases = pg.execute("select datname, datallowconn from pg_database").fetchall()
+            with pg.transaction():
+                for name, _ in databases:
+                    revoke = sql.SQL("revoke all on database {} from public, {}")
+                    pg.execute(revoke.format(sql.Identifier(name), reader))
+                pg.execute(sql.SQL("grant connect on database {} to {}").format(sql.Identifier(DATABASE), reader))
+        for name, allows_connections in databases:
+            if allows_connections:  # template0 takes no connections, nor logins into it
+                with as_admin(name) as db:
+                    db.execute("revoke all on schema public from public")
+                    # Creating a large object takes no privilege but EXECUTE on these functions.
+                    db.execute(
+                        "revoke execute on function lo_creat(integer), lo_create(oid), lo_from_bytea(oid, bytea) "
+                        "from public"
+                    )
 
 
 @dataclass(frozen=True)
