@@ -29,11 +29,13 @@ if TYPE_CHECKING:  # Dagster takes seconds to import: `status` and `sample` do w
 
 
 def prepare_dagster_home(warehouse: Warehouse) -> Path:
-    """DAGSTER_HOME inside the warehouse folder (unless set), with the project's dagster.yaml."""
+    """DAGSTER_HOME inside the warehouse folder (unless set), with the project's dagster.yaml (kept up to date:
+    a warehouse made by an earlier release gets its run monitoring)."""
     home = warehouse.dagster_home
     home.mkdir(parents=True, exist_ok=True)
-    if not (home / "dagster.yaml").exists():
-        shutil.copyfile(REPO_ROOT / "dagster.yaml", home / "dagster.yaml")
+    ours = (REPO_ROOT / "dagster.yaml").read_bytes()
+    if not (home / "dagster.yaml").exists() or (home / "dagster.yaml").read_bytes() != ours:
+        (home / "dagster.yaml").write_bytes(ours)
     os.environ["DAGSTER_HOME"] = str(home)
     return home
 
