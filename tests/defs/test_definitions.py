@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -32,22 +35,29 @@ def test_the_code_location_loads_with_ingest_assets_sensor_and_schedule() -> Non
     assert raw.partitions_def.get_first_partition_key() == "2015-01-01"
 
 
-def test_the_sensor_requests_one_run_per_new_or_changed_file(tmp_path: Path) -> None:
+@pytest.fixture
+def instance() -> Iterator[dg.DagsterInstance]:
+    with dg.DagsterInstance.ephemeral() as instance:
+        yield instance
+
+
+def test_the_sensor_requests_one_run_per_new_or_changed_file(tmp_path: Path, instance: dg.DagsterInstance) -> None:
     warehouse = WarehouseResource(warehouse_dir=str(tmp_path))
     landing = tmp_path / "landing"
     written = write_sample_files(landing)
-    with dg.build_sensor_context(resources={"warehouse": warehouse}) as context:
+    resources = {"warehouse": warehouse}
+    with dg.build_sensor_context(resources=resources, instance=instance) as context:
         result = landing_folder_sensor(context)
     assert len(result.run_requests) == len(written) == 48
     nov = next(r for r in result.run_requests if r.run_key.startswith("exports/2025/gacc_exports_2025-11.csv:"))
     assert nov.tags["dagster/asset_partition_range_start"] == "2025-11-01"
     assert nov.tags["dagster/asset_partition_range_end"] == "2025-11-01"
-    with dg.build_sensor_context(resources={"warehouse": warehouse}, cursor=result.cursor) as context:
+    with dg.build_sensor_context(resources=resources, cursor=result.cursor, instance=instance) as context:
         assert landing_folder_sensor(context).run_requests == []
     changed = landing / "exports/2025/gacc_exports_2025-11.csv"
     changed.write_bytes(changed.read_bytes().replace(b'"582,', b'"590,'))  # a revised US figure
     shutil.copy(landing / "exports/2025/gacc_exports_2025-10.csv", landing / "exports/misnamed_2025-12.csv")
-    with dg.build_sensor_context(resources={"warehouse": warehouse}, cursor=result.cursor) as context:
+    with dg.build_sensor_context(resources=resources, cursor=result.cursor, instance=instance) as context:
         requests = {r.run_key.split(":")[0]: r for r in landing_folder_sensor(context).run_requests}
     assert set(requests) == {"exports/2025/gacc_exports_2025-11.csv", "exports/misnamed_2025-12.csv"}
     assert requests["exports/2025/gacc_exports_2025-11.csv"].run_key != nov.run_key
@@ -55,6 +65,23 @@ def test_the_sensor_requests_one_run_per_new_or_changed_file(tmp_path: Path) -> 
     # Its rows say October, its name December: a run of the latest month quarantines it with the reason.
     latest = dg.MonthlyPartitionsDefinition(start_date="2015-01-01").get_last_partition_key()
     assert requests["exports/misnamed_2025-12.csv"].tags["dagster/asset_partition_range_start"] == latest
+
+
+def test_the_sensor_fails_a_run_whose_process_is_gone_so_the_queue_moves_on(tmp_path: Path) -> None:
+    from dagster._core.storage.dagster_run import DagsterRun
+
+    from orchestration.runs import process_tags
+
+    ended = subprocess.Popen([sys.executable, "-c", "pass"])
+    ended.wait()
+    with dg.DagsterInstance.local_temp(str(tmp_path)) as instance:
+        dead = instance.add_run(
+            DagsterRun(job_name="monthly_load", status=dg.DagsterRunStatus.STARTED, tags=process_tags(ended.pid))
+        )
+        resources = {"warehouse": WarehouseResource(warehouse_dir=str(tmp_path))}
+        with dg.build_sensor_context(resources=resources, instance=instance) as context:
+            landing_folder_sensor(context)
+        assert instance.get_run_by_id(dead.run_id).status == dg.DagsterRunStatus.FAILURE
 
 
 @pytest.mark.slow
@@ -77,17 +104,19 @@ def test_materialising_a_month_reports_rows_files_tonnes_and_a_preview(tmp_path:
     assert "85051110" in metadata["preview"].value
 
 
-def test_the_sensor_skips_files_a_cli_load_already_took_unless_a_load_holds_the_lock(tmp_path: Path) -> None:
+def test_the_sensor_skips_files_a_cli_load_already_took_unless_a_load_holds_the_lock(
+    tmp_path: Path, instance: dg.DagsterInstance
+) -> None:
     from orchestration.loading.ingest import ingest_landing
     from orchestration.warehouse import Warehouse
 
     write_sample_files(tmp_path / "landing")
     ingest_landing(Warehouse(tmp_path))
     resources = {"warehouse": WarehouseResource(warehouse_dir=str(tmp_path))}
-    with dg.build_sensor_context(resources=resources) as context:
+    with dg.build_sensor_context(resources=resources, instance=instance) as context:
         assert landing_folder_sensor(context).run_requests == []
     # While a load holds the build database the sensor cannot look; run keys still prevent repeats.
-    with Warehouse(tmp_path).writer_lock(), dg.build_sensor_context(resources=resources) as context:
+    with Warehouse(tmp_path).writer_lock(), dg.build_sensor_context(resources=resources, instance=instance) as context:
         assert len(landing_folder_sensor(context).run_requests) == 48
 
 

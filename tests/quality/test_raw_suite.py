@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import date
 
 import duckdb
+import pandas as pd
 import pytest
 from conftest import ZH_HEADER, WriteCsv
 
 from orchestration.loading.ingest import connect_build_db, ingest_landing
-from orchestration.quality.frames import raw_month_frame, raw_month_parameters
+from orchestration.quality.frames import RAW_MONTH_LOCATE_BY, raw_month_frame, raw_month_parameters
 from orchestration.quality.runner import SuiteReport, run_suite
+from orchestration.reference_codes import partner_codes
 from orchestration.sample import write_sample_files
 from orchestration.warehouse import Warehouse
 
@@ -18,13 +20,17 @@ NOV = date(2025, 11, 1)
 GOOD = ["202511", "85051110", "稀土永磁", "502", "美国", "582,000", "千克", "1"]
 
 
-def validate(warehouse: Warehouse, first: date = NOV, last: date = NOV, flow: str = "export") -> SuiteReport:
+def frame_of(warehouse: Warehouse, first: date = NOV, last: date = NOV, flow: str = "export") -> pd.DataFrame:
     con = connect_build_db(warehouse)
     try:
-        frame = raw_month_frame(con, flow, first, last)
+        return raw_month_frame(con, flow, first, last)
     finally:
         con.close()
-    return run_suite("raw_month", frame, raw_month_parameters(first, last), locate_by=("source_file", "row_number"))
+
+
+def validate(warehouse: Warehouse, first: date = NOV, last: date = NOV, flow: str = "export") -> SuiteReport:
+    frame = frame_of(warehouse, first, last, flow)
+    return run_suite("raw_month", frame, raw_month_parameters(first, last), locate_by=RAW_MONTH_LOCATE_BY)
 
 
 def failed(report: SuiteReport) -> dict[str, str]:
@@ -34,9 +40,16 @@ def failed(report: SuiteReport) -> dict[str, str]:
 def test_the_sample_passes_every_raw_expectation(warehouse: Warehouse) -> None:
     write_sample_files(warehouse.landing)
     ingest_landing(warehouse)
+    con = duckdb.connect(str(warehouse.build_db))
+    lines = dict(con.execute("select flow, count(*) from raw.current_customs_lines group by flow").fetchall())
+    con.close()
     for flow in ("export", "import"):
-        report = validate(warehouse, date(2024, 1, 1), date(2025, 12, 1), flow)
-        assert report.rows > 3000
+        first, last = date(2024, 1, 1), date(2025, 12, 1)
+        frame = frame_of(warehouse, first, last, flow)
+        report = run_suite("raw_month", frame, raw_month_parameters(first, last), locate_by=RAW_MONTH_LOCATE_BY)
+        # The suite sees the lines that decide it, out of the flow's 3,000+, from every month of every file.
+        assert lines[flow] > 3000 > report.rows
+        assert frame.groupby(["month", "source_file"]).ngroups == 24
         assert len(report.outcomes) == 9
         assert failed(report) == {}
 
@@ -56,12 +69,7 @@ def test_rows_outside_the_partition_block_it(warehouse: Warehouse, write_csv: Wr
     ingest_landing(warehouse)
     report = validate(warehouse, date(2025, 11, 1), date(2025, 11, 1))
     assert report.errors == []
-    con = connect_build_db(warehouse)
-    try:
-        frame = raw_month_frame(con, "export", NOV, NOV)
-    finally:
-        con.close()
-    october = run_suite("raw_month", frame, raw_month_parameters(date(2025, 10, 1), date(2025, 10, 1)))
+    october = run_suite("raw_month", frame_of(warehouse), raw_month_parameters(date(2025, 10, 1), date(2025, 10, 1)))
     assert [e.expectation for e in october.errors] == ["expect_column_values_to_be_between"]
     assert "The month in the rows is a month of the partition" in october.errors[0].summary()
 
@@ -110,3 +118,53 @@ def test_a_negative_quantity_that_got_past_the_loader_blocks_the_month(
     con.close()
     [error] = validate(warehouse).errors
     assert (error.expectation, error.column) == ("expect_column_values_to_be_between", "quantity_kg")
+
+
+def test_a_file_of_one_repeated_row_is_held_back_on_a_handful_of_its_lines(
+    warehouse: Warehouse, write_csv: WriteCsv
+) -> None:
+    write_csv("exports/same_2025-11.csv", ZH_HEADER, [GOOD] * 2000)
+    ingest_landing(warehouse)
+    report = validate(warehouse)
+    assert report.rows < 10
+    [error] = report.errors + report.warnings
+    assert error.expectation == "expect_compound_columns_to_be_unique"
+    assert "source_file=exports/same_2025-11.csv row_number=1 " in error.summary()
+    assert "source_file=exports/same_2025-11.csv row_number=2 " in error.summary()
+
+
+def test_bad_lines_among_a_thousand_good_ones_are_each_found_and_named(
+    warehouse: Warehouse, write_csv: WriteCsv
+) -> None:
+    """The bad lines are not the first lines of their code, partner or unit, nor of their key."""
+    codes = [f"{10_000_000 + i}" for i in range(20)]  # not rare-earth codes: any unit will do
+    partners = partner_codes()[:50]
+    rows = [[GOOD[0], codes[i % 20], "商品", partners[i // 20], "伙伴", "1,000", "个", "1"] for i in range(1000)]
+    rows[299] = GOOD  # magnets in kilograms, to partner 502
+    rows[399] = [GOOD[0], GOOD[1], GOOD[2], partners[0], *GOOD[4:6], "个", GOOD[7]]  # magnets, not in kilograms
+    rows[899] = rows[799]
+    rows[949][1] = "8505111"
+    rows[989][3] = "998"
+    write_csv("exports/big_2025-11.csv", ZH_HEADER, rows)
+    ingest_landing(warehouse)
+    con = duckdb.connect(str(warehouse.build_db))
+    con.execute("update raw.customs_lines set quantity_kg = -1 where row_number = 700")
+    con.close()
+    report = validate(warehouse)
+    assert report.rows < 100
+    found = {(o.expectation, o.column, o.severity): o.summary() for o in (*report.errors, *report.warnings)}
+    shown = {
+        ("expect_column_values_to_match_regex", "hs_code", "error"): ("hs_code=8505111", [950]),
+        ("expect_column_values_to_be_in_set", "partner_code", "warning"): ("partner_code=998", [990]),
+        ("expect_column_values_to_be_in_set", "unit", "warning"): ("unit=个", [400]),
+        ("expect_column_values_to_be_between", "quantity_kg", "error"): ("quantity_kg=-1.0", [700]),
+        (
+            "expect_compound_columns_to_be_unique",
+            "vintage,month,hs_code,partner_code,regime_code,province_code",
+            "error",
+        ): (f"hs_code={rows[799][1]} partner_code={rows[799][3]}", [800, 900]),
+    }
+    assert found.keys() == shown.keys()
+    for key, (value, row_numbers) in shown.items():
+        assert value in found[key], found[key]
+        assert all(f"source_file=exports/big_2025-11.csv row_number={n}" in found[key] for n in row_numbers), found[key]

@@ -16,6 +16,8 @@ from orchestration.loading.ingest import build_db
 from orchestration.loading.summary import quarantined_since
 from orchestration.progress import logger as progress
 from orchestration.quality.frames import (
+    RAW_MONTH_GROUPS,
+    RAW_MONTH_LOCATE_BY,
     marts_month_frame,
     raw_month_frame,
     raw_month_parameters,
@@ -117,10 +119,8 @@ def raw_month_expectations(context: dg.AssetCheckExecutionContext, warehouse: Wa
     with build_db(warehouse.get()) as con:
         frame = pd.concat([raw_month_frame(con, flow, first, last) for flow in ("export", "import")])
         quarantined = quarantined_since(con, run_started)
-    # Each month of each file on its own: a failure holds back exactly that month of that file.
-    by = ("month", "flow", "source_file", "vintage")
     reports = run_suite_by(
-        "raw_month", frame, by, raw_month_parameters(first, last), locate_by=("source_file", "row_number")
+        "raw_month", frame, RAW_MONTH_GROUPS, raw_month_parameters(first, last), locate_by=RAW_MONTH_LOCATE_BY
     )
     held = _record_outcomes_and_hold(
         warehouse,
