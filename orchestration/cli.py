@@ -163,22 +163,20 @@ def _report_files(warehouse: Warehouse, started: datetime) -> tuple[int, list[He
     return len(quarantined), held
 
 
-def _remind(warehouse: Warehouse, landing: list[LandingFile]) -> int:
+def _passed_over(warehouse: Warehouse, landing: list[LandingFile]) -> list[str]:
     """One line for each landing file a load passes over: hidden names, and refused files whose bytes did
-    not change since (they stay refused until they do). Returns how many."""
-    skipped = skipped_in_landing(warehouse.landing)
-    for name, why in skipped:
-        print(f"  skipped     {_shown(name)}: {why}")
+    not change since (they stay refused until they do)."""
+    lines = [f"  skipped     {_shown(name)}: {why}" for name, why in skipped_in_landing(warehouse.landing)]
     present = {file.name for file in landing}
     with build_db(warehouse) as con:
-        unchanged = {file.name for file in landing} - {file.name for file, _ in unseen_files(con, landing)}
-        refused = [q for q in quarantined_files(con) if q.file_name in present & unchanged]
-    for q in refused:
-        print(
-            f"  refused     {_shown(q.file_name)}: unchanged since it was quarantined on {q.seen_at:%Y-%m-%d}; "
-            "replace the file to load it (`rare-earth status` says why)"
-        )
-    return len(skipped) + len(refused)
+        unchanged = present - {file.name for file, _ in unseen_files(con, landing)}
+        refused = [q for q in quarantined_files(con) if q.file_name in unchanged]
+    lines += [
+        f"  refused     {_shown(q.file_name)}: unchanged since it was quarantined on {q.seen_at:%Y-%m-%d}; "
+        "replace the file to load it (`rare-earth status` says why)"
+        for q in refused
+    ]
+    return lines
 
 
 def _shown(name: str) -> str:
@@ -203,8 +201,10 @@ def _load(warehouse: Warehouse, wait: bool) -> int:
     with build_db(warehouse) as con:
         left_over = months_to_redo(con)
         audit_changed = has_unpublished_audit(con)
-    passed_over = _remind(warehouse, landing)
+    passed_over = _passed_over(warehouse, landing)
     if months is None and left_over is None and not audit_changed:
+        for line in passed_over:
+            print(line)
         print(
             f"nothing new in {warehouse.landing}: every other file there is already loaded or refused"
             if passed_over
@@ -224,6 +224,8 @@ def _load(warehouse: Warehouse, wait: bool) -> int:
     months = months or left_over
     assert months is not None
     print(f"loading {months[0]:%Y-%m} .. {months[1]:%Y-%m} from {warehouse.landing}", flush=True)
+    for line in passed_over:
+        print(line)
     result = _execute_monthly_load(months)
     quarantined, held = _report_files(warehouse, started)
     print(f"run {result.run_id}")

@@ -6,8 +6,10 @@ from datetime import date, timedelta
 
 import dagster as dg
 
+from orchestration.gacc import FIRST_MONTH
+
 # The last partition is the last complete month: customs publish month M during month M+1.
-monthly_partitions = dg.MonthlyPartitionsDefinition(start_date="2015-01-01")
+monthly_partitions = dg.MonthlyPartitionsDefinition(start_date=FIRST_MONTH.isoformat())
 
 # One run for a range of months: a Dagster run costs seconds of fixed overhead on these machines.
 single_run = dg.BackfillPolicy.single_run()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from orchestration.gacc.errors import GaccFileError
@@ -43,8 +44,32 @@ NUMBER_COLUMNS = ("quantity", "quantity_2", "value_usd", "value_cny")
 NON_NEGATIVE_COLUMNS = ("quantity", "quantity_2", "value_usd", "value_cny")
 
 
+_CHINESE = re.compile(r"[\u4e00-\u9fff]")
+
+
+def column_label(canonical: str) -> str:
+    """How messages name a column: its Chinese and English header, e.g. '第一数量 / Quantity'."""
+    zh, en, *_ = HEADER_ALIASES[canonical]
+    return f"{zh} / {en}"
+
+
 def _normalise(header: str) -> str:
-    return re.sub(r"\s+", " ", header.replace("\ufeff", "").strip().strip('"').strip()).casefold()
+    # NFKC turns full-width letters and no-break spaces into plain ones; invisible format characters
+    # (zero-width space, BOM, soft hyphen: category Cf) come from copy-pasting a header and mean nothing.
+    plain = "".join(c for c in unicodedata.normalize("NFKC", header) if unicodedata.category(c) != "Cf")
+    return re.sub(r"\s+", " ", plain.strip().strip('"').strip()).casefold()
+
+
+def _look_alikes(header: str) -> str:
+    """' (it holds U+0421 CYRILLIC CAPITAL LETTER ES, ...)': letters that only look like the expected ones."""
+    plain = unicodedata.normalize("NFKC", header)
+    odd = dict.fromkeys(
+        c for c in plain if unicodedata.category(c).startswith("L") and not c.isascii() and not _CHINESE.match(c)
+    )
+    if not odd:
+        return ""
+    named = ", ".join(f"U+{ord(c):04X} {unicodedata.name(c, 'unnamed')}" for c in list(odd)[:3])
+    return f" (it holds {named}, neither a Latin letter nor Chinese; type the header again)"
 
 
 _LOOKUP: dict[str, str] = {
@@ -88,10 +113,12 @@ def map_header(path: str, header: list[str]) -> HeaderMap:
             raise GaccFileError(path, f"header column {index + 1} is empty; every column needs a name", line=1)
         canonical = _LOOKUP.get(name)
         if canonical is None:
-            expected = ", ".join(f"{zh} / {en}" for zh, en, *_ in HEADER_ALIASES.values())
+            expected = ", ".join(column_label(c) for c in HEADER_ALIASES)
+            shown = raw.strip() if len(raw.strip()) <= 80 else raw.strip()[:80] + "…"
             raise GaccFileError(
                 path,
-                f"header column {index + 1} {raw.strip()!r} is not a GACC column; expected one of: {expected}",
+                f"header column {index + 1} {shown!r} is not a GACC column{_look_alikes(raw)}; "
+                f"expected one of: {expected}",
                 line=1,
                 column=raw.strip(),
             )
@@ -103,7 +130,7 @@ def map_header(path: str, header: list[str]) -> HeaderMap:
                 column=raw.strip(),
             )
         seen[canonical] = index
-        languages.add("zh" if re.search(r"[\u4e00-\u9fff]", raw) else "en")
+        languages.add("zh" if _CHINESE.search(raw) else "en")
         positions.append(canonical)
     if "hs_code" not in seen:
         raise GaccFileError(path, "header has no commodity code column (商品编码 / Commodity code)", line=1)

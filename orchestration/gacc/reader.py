@@ -1,32 +1,51 @@
 """Reading one GACC download into typed Arrow batches, streaming, with every rule of the file format.
 
-The reader never holds a file as Python objects: Arrow's CSV reader parses blocks in C++ (Python's own
-incremental GB18030 codec feeds it UTF-8), and cleaning runs as Arrow compute kernels on whole
-columns. Errors name the file, the line and the column, and say what was expected.
+The reader never holds a file as Python objects: Arrow's CSV reader parses blocks in C++ (fed UTF-8 by
+`Utf8Stream`, which checks and decodes the file chunk by chunk), and cleaning runs as Arrow compute
+kernels on whole columns. Every problem, expected or not, is a GaccFileError: it names the file, the line
+and the column, and says what was expected.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path, PurePath
+from stat import S_ISDIR, S_ISREG
+from typing import BinaryIO
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from orchestration.gacc.decoding import Digest, Utf8Stream, line_chunks
 from orchestration.gacc.encoding import detect_encoding
 from orchestration.gacc.errors import GaccFileError
-from orchestration.gacc.headers import NON_NEGATIVE_COLUMNS, NUMBER_COLUMNS, TEXT_COLUMNS, HeaderMap, map_header
+from orchestration.gacc.headers import (
+    NON_NEGATIVE_COLUMNS,
+    NUMBER_COLUMNS,
+    TEXT_COLUMNS,
+    HeaderMap,
+    column_label,
+    map_header,
+)
+from orchestration.gacc.months import month_problem
 from orchestration.gacc.paths import Period, flow_from_path, is_cumulative, period_from_name, release_label
 
 AMOUNT = pa.decimal128(18, 3)
+MAX_AMOUNT = 10**12
+"""Amounts from here up are refused. The marts sum lines into DECIMAL(18, 6) tonnes and DECIMAL(18, 3) values,
+which hold less than 10**12 and 10**15: one line must stay far below that for thousands to sum safely, and a
+line of a trillion is a typo or a wrong unit (all of China's exports are about 3.5 * 10**12 USD a year)."""
 
 RAW_LINE_SCHEMA = pa.schema(
     [
@@ -45,16 +64,16 @@ SUPPORTED_SUFFIXES = (".csv", ".xlsx")
 _BLOCK_SIZE = 1 << 20
 _XLSX_BATCH_ROWS = 50_000
 _CLEANING_THREADS = 2
+_HEADER_LIMIT = 1 << 16
 _MISSING = ("", "?")
-_NUMBER = r"^-?[0-9]+(\.[0-9]+)?$"
+# A plain decimal, with ',' only between groups of three digits ("5,848,714", the portal's style).
+_AMOUNT_TEXT = r"^-?(?:[0-9]+|[0-9]{1,3}(?:,[0-9]{3})+)(?:\.[0-9]+)?$"
+# For messages only: a number with misplaced separators, one with a decimal comma ("582,00"), and
+# notations other than plain decimals that float() does not take (hexadecimal, digits spaced "1 000").
+_GROUPED = re.compile(r"-?[0-9,]+(?:\.[0-9]+)?")
+_DECIMAL_COMMA = re.compile(r"-?[0-9]+,(?:[0-9]{1,2}|[0-9]{4,})")
+_OTHER_NOTATION = re.compile(r"[+-]?(?:0x[0-9a-f]+|[0-9]+(?: [0-9]+)+(?:\.[0-9]+)?)", re.IGNORECASE)
 _MONTH = r"^(19|20)[0-9]{2}(0[1-9]|1[0-2])$"
-_COLUMN_LABELS = {
-    "month": "数据年月 / Date of data",
-    "quantity": "第一数量 / Quantity",
-    "quantity_2": "第二数量 / Supplementary Quantity",
-    "value_usd": "美元 / US dollar",
-    "value_cny": "人民币 / Renminbi Yuan",
-}
 
 
 @dataclass(frozen=True)
@@ -75,16 +94,22 @@ class GaccFile:
     def has_month_column(self) -> bool:
         return "month" in self.header.columns
 
-    def batches(self) -> Iterator[pa.RecordBatch]:
-        """Typed batches in RAW_LINE_SCHEMA; raises GaccFileError at the first bad line."""
-        raw = _xlsx_string_batches(self) if self.encoding == "xlsx" else _csv_string_batches(self)
-        produced = 0
-        for batch in _in_order_ahead(self, raw):
-            if batch.num_rows:
-                produced += batch.num_rows
-                yield batch
-        if produced == 0:
-            raise GaccFileError(self.name, "the file has a header but no data rows")
+    def batches(self, digest: Digest | None = None) -> Iterator[pa.RecordBatch]:
+        """Typed batches in RAW_LINE_SCHEMA; raises GaccFileError at the first bad line.
+
+        `digest` (a hashlib object such as sha256()) is fed every byte this pass reads from the file, once
+        and in file order: after the last batch it is the hash of exactly what was read, even when the file
+        changed after it was opened or hashed.
+        """
+        with _reading(self.name):
+            read = _xlsx_string_batches if self.encoding == "xlsx" else _csv_string_batches
+            produced = 0
+            for batch in _in_order_ahead(self, read(self, digest)):
+                if batch.num_rows:
+                    produced += batch.num_rows
+                    yield batch
+            if produced == 0:
+                raise GaccFileError(self.name, "the file has a header but no data rows")
 
     def months(self) -> list[date]:
         """The months the file covers, without typing the other columns (cheap enough for a sensor)."""
@@ -93,9 +118,24 @@ class GaccFile:
             return self.name_period.covered_months()
         month_only = replace(self, header=self.header.only("month"))
         found: set[date] = set()
-        for batch in month_only.batches():
-            found.update(pc.unique(batch.column("month")).to_pylist())
+        with _reading(self.name):
+            for batch in month_only.batches():
+                found.update(pc.unique(batch.column("month")).to_pylist())
         return sorted(found)
+
+
+@contextmanager
+def _reading(name: str, what: str = "cannot read the file") -> Iterator[None]:
+    """Any other failure while reading becomes a GaccFileError naming the file, the original its __cause__.
+
+    A machine out of memory is not the file's fault: MemoryError goes on rather than quarantine a good file.
+    """
+    try:
+        yield
+    except (GaccFileError, MemoryError):
+        raise
+    except Exception as err:
+        raise GaccFileError(name, f"{what} ({type(err).__name__}: {err})") from err
 
 
 def _in_order_ahead(gacc: GaccFile, raw: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
@@ -107,14 +147,20 @@ def _in_order_ahead(gacc: GaccFile, raw: Iterator[pa.RecordBatch]) -> Iterator[p
     with ThreadPoolExecutor(max_workers=_CLEANING_THREADS) as pool:
         ahead: deque[Future[pa.RecordBatch]] = deque()
         offset = 0
+        failure: Exception | None = None
         try:
-            for strings in raw:
-                ahead.append(pool.submit(_typed_batch, gacc, strings, offset))
-                offset += strings.num_rows
-                if len(ahead) > _CLEANING_THREADS:
-                    yield ahead.popleft().result()
+            try:
+                for strings in raw:
+                    ahead.append(pool.submit(_typed_batch, gacc, strings, offset))
+                    offset += strings.num_rows
+                    if len(ahead) > _CLEANING_THREADS:
+                        yield ahead.popleft().result()
+            except Exception as err:
+                failure = err  # a problem further on in the file: the batches before it may hold an earlier one
             while ahead:
                 yield ahead.popleft().result()
+            if failure is not None:
+                raise failure
         finally:
             for future in ahead:
                 future.cancel()
@@ -127,15 +173,22 @@ def open_gacc_file(path: Path, *, relative_path: PurePath | None = None, block_s
     folders above the landing folder cannot lend a file a flow.
     """
     shown = str(relative_path or path)
-    if path.suffix.lower() not in SUPPORTED_SUFFIXES:
-        raise GaccFileError(
-            shown, f"not a GACC download: expected a .csv or .xlsx file, got {path.suffix or 'no extension'!r}"
-        )
-    flow = flow_from_path(relative_path or path)
-    name_period = period_from_name(PurePath(shown))
+    with _reading(shown):
+        return _open(path, relative_path or path, shown, block_size)
+
+
+def _open(path: Path, relative_path: PurePath, shown: str, block_size: int) -> GaccFile:
+    _refuse_non_files(path, shown)
+    flow = flow_from_path(relative_path)
+    named = PurePath(shown)
+    name_period = period_from_name(named)
+    if name_period is not None:
+        problem = next(filter(None, map(month_problem, name_period.covered_months())), None)
+        if problem is not None:
+            raise GaccFileError(shown, f"the file name's {problem}; rename the file or download the right month")
     if path.suffix.lower() == ".xlsx":
         encoding = "xlsx"
-        header_row = _xlsx_header(path, shown)
+        header_row = _xlsx_header(path.read_bytes(), shown)
     else:
         encoding = detect_encoding(path, shown)
         header_row = _csv_header(path, encoding, shown)
@@ -144,10 +197,24 @@ def open_gacc_file(path: Path, *, relative_path: PurePath | None = None, block_s
         raise GaccFileError(
             shown, "cannot tell the month: no 数据年月 / Date of data column and no YYYY-MM in the file name"
         )
-    named = PurePath(shown)
     return GaccFile(
         path, shown, flow, encoding, header, name_period, block_size, is_cumulative(named), release_label(named)
     )
+
+
+def _refuse_non_files(path: Path, shown: str) -> None:
+    if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+        raise GaccFileError(
+            shown, f"not a GACC download: expected a .csv or .xlsx file, got {path.suffix or 'no extension'!r}"
+        )
+    status = path.stat()
+    if S_ISDIR(status.st_mode):
+        raise GaccFileError(shown, "this is a folder, not a file; put the downloads themselves in the landing folder")
+    if not S_ISREG(status.st_mode):
+        # A pipe would block the reader until something writes to it.
+        raise GaccFileError(shown, "this is not a regular file (a pipe or a device?); expected a downloaded file")
+    if status.st_size == 0:
+        raise GaccFileError(shown, "the file is empty (0 bytes); download it again")
 
 
 def read_gacc_file(path: Path, *, relative_path: PurePath | None = None) -> pa.Table:
@@ -160,36 +227,29 @@ def read_gacc_file(path: Path, *, relative_path: PurePath | None = None) -> pa.T
 
 
 def _csv_header(path: Path, encoding: str, shown: str) -> list[str]:
-    # '\n' never occurs inside a GB18030 multi-byte character, so the first line can be cut as bytes.
+    # The header line goes through the same checks and decoding as the data lines, with the same messages.
     with path.open("rb") as f:
-        first = f.readline(1 << 16)
+        first = f.readline(_HEADER_LIMIT)
+    text = Utf8Stream(iter([memoryview(first)]), encoding, shown).read().decode("utf-8")
     try:
-        text = first.decode(encoding)
-    except UnicodeDecodeError as err:
-        raise GaccFileError(shown, f"the header is not valid {encoding}: {err.reason}", line=1) from None
-    rows = list(csv.reader(io.StringIO(text)))
+        rows = list(csv.reader(io.StringIO(text)))
+    except csv.Error as err:
+        raise GaccFileError(shown, f"cannot read the header as CSV: {err}", line=1) from err
     if not rows or not any(field.strip() for field in rows[0]):
         raise GaccFileError(shown, "the first line is empty; expected the header row", line=1)
     return rows[0]
 
 
-def _csv_string_batches(gacc: GaccFile) -> Iterator[pa.RecordBatch]:
-    bad_rows: list[pacsv.InvalidRow] = []
-
-    def on_invalid_row(row: pacsv.InvalidRow) -> str:
-        bad_rows.append(row)
-        return "skip"
-
-    width = len(gacc.header.positions)
-    names = [f"c{i}" for i in range(width)]
+def _open_csv(
+    gacc: GaccFile, f: BinaryIO, digest: Digest | None, on_invalid_row: Callable[[pacsv.InvalidRow], str], threads: bool
+) -> pacsv.CSVStreamingReader:
+    names = [f"c{i}" for i in range(len(gacc.header.positions))]
     wanted = [names[i] for i, canonical in enumerate(gacc.header.positions) if canonical is not None]
-    reader = pacsv.open_csv(
-        gacc.path,
+    text = Utf8Stream(line_chunks(f, gacc.block_size, digest), gacc.encoding, gacc.name, gacc.header.positions)
+    return pacsv.open_csv(
+        text,
         read_options=pacsv.ReadOptions(
-            column_names=names,
-            skip_rows=1,
-            block_size=gacc.block_size,
-            encoding="utf8" if gacc.encoding.startswith("utf-8") else gacc.encoding,
+            column_names=names, skip_rows=1, block_size=gacc.block_size, use_threads=threads
         ),
         # Commodity names in the portal's own lists hold line breaks inside quotes.
         parse_options=pacsv.ParseOptions(invalid_row_handler=on_invalid_row, newlines_in_values=True),
@@ -200,47 +260,69 @@ def _csv_string_batches(gacc: GaccFile) -> Iterator[pa.RecordBatch]:
             null_values=list(_MISSING),
             strings_can_be_null=True,
             quoted_strings_can_be_null=True,
+            check_utf8=False,  # Utf8Stream has checked every byte
         ),
     )
-    try:
-        for batch in reader:
-            if bad_rows:
-                break
-            yield batch.rename_columns([gacc.header.positions[int(n[1:])] for n in batch.schema.names])
-    except pa.ArrowInvalid as err:
-        raise GaccFileError(gacc.name, f"cannot parse as CSV ({gacc.encoding}): {err}") from None
+
+
+def _csv_string_batches(gacc: GaccFile, digest: Digest | None) -> Iterator[pa.RecordBatch]:
+    bad_rows: list[pacsv.InvalidRow] = []
+
+    def on_invalid_row(row: pacsv.InvalidRow) -> str:
+        bad_rows.append(row)
+        return "skip"
+
+    with gacc.path.open("rb") as f:
+        try:
+            for batch in _open_csv(gacc, f, digest, on_invalid_row, threads=True):
+                if bad_rows:
+                    break
+                yield batch.rename_columns([gacc.header.positions[int(n[1:])] for n in batch.schema.names])
+        except pa.ArrowInvalid as err:
+            raise GaccFileError(gacc.name, f"cannot parse as CSV: {err}") from err
     if bad_rows:
         row = bad_rows[0]
-        line = row.number if row.number is not None else None
         raise GaccFileError(
             gacc.name,
             f"expected {row.expected_columns} fields like the header, found {row.actual_columns}: {row.text[:120]!r}",
-            line=line,
+            line=row.number or _first_invalid_row_number(gacc),
         )
+
+
+def _first_invalid_row_number(gacc: GaccFile) -> int | None:
+    """Arrow numbers an invalid row only when it parses on one thread (slower): on error, parse again so."""
+    numbers: list[int | None] = []
+
+    def on_invalid_row(row: pacsv.InvalidRow) -> str:
+        numbers.append(row.number)
+        return "skip"
+
+    with gacc.path.open("rb") as f:
+        for _ in _open_csv(gacc, f, None, on_invalid_row, threads=False):
+            if numbers:
+                break
+    return numbers[0] if numbers else None
 
 
 # --- XLSX -----------------------------------------------------------------------------------------
 
 
-def _xlsx_rows(path: Path, shown: str) -> Iterator[tuple[object, ...]]:
-    import zipfile
-
+def _xlsx_rows(data: bytes, shown: str) -> Iterator[tuple[object, ...]]:
     import openpyxl
 
-    try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as err:
-        raise GaccFileError(shown, f"not a readable .xlsx workbook: {err}") from None
-    try:
-        for row in workbook.worksheets[0].iter_rows(values_only=True):
-            if any(cell is not None and str(cell).strip() for cell in row):
-                yield row
-    finally:
-        workbook.close()
+    # openpyxl raises whatever its zip and XML layers raise for a damaged workbook, and only when it gets there.
+    with _reading(shown, "not a readable .xlsx workbook"):
+        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        try:
+            for row in workbook.worksheets[0].iter_rows(values_only=True):
+                if any(cell is not None and str(cell).strip() for cell in row):
+                    yield row
+        finally:
+            workbook.close()
 
 
-def _xlsx_header(path: Path, shown: str) -> list[str]:
-    header = next(_xlsx_rows(path, shown), None)
+def _xlsx_header(data: bytes, shown: str) -> list[str]:
+    header = next(_xlsx_rows(data, shown), None)
     if header is None:
         raise GaccFileError(shown, "the first sheet is empty; expected a header row")
     while header and header[-1] is None:
@@ -261,10 +343,14 @@ def _cell_text(cell: object, canonical: str) -> str:
     return str(cell)
 
 
-def _xlsx_string_batches(gacc: GaccFile) -> Iterator[pa.RecordBatch]:
+def _xlsx_string_batches(gacc: GaccFile, digest: Digest | None) -> Iterator[pa.RecordBatch]:
     positions = [(i, c) for i, c in enumerate(gacc.header.positions) if c is not None]
-    rows = _xlsx_rows(gacc.path, gacc.name)
-    next(rows)  # the header
+    # The whole workbook is read once (a zip is not read front to back), so the digest is of what is parsed.
+    data = gacc.path.read_bytes()
+    if digest is not None:
+        digest.update(data)
+    rows = _xlsx_rows(data, gacc.name)
+    next(rows, None)  # the header
     buffer: list[tuple[object, ...]] = []
 
     def flush() -> pa.RecordBatch:
@@ -293,8 +379,7 @@ def _first_true(mask: pa.Array) -> int | None:
 
 def _fail(gacc: GaccFile, offset: int, index: int, column: str, problem: str) -> GaccFileError:
     # Data row n (1-based) sits on line n + 1: the header is line 1.
-    label = _COLUMN_LABELS.get(column, column)
-    return GaccFileError(gacc.name, f"column {label}: {problem}", line=offset + index + 2, column=column)
+    return GaccFileError(gacc.name, f"column {column_label(column)}: {problem}", line=offset + index + 2, column=column)
 
 
 def _clean_text(values: pa.Array) -> pa.Array:
@@ -310,34 +395,91 @@ def _to_amount(text: pa.Array) -> pa.Array | None:
         return None
 
 
+def _first_not_amount(text: pa.Array) -> int | None:
+    # Arrow's cast takes 1e5, +5 and .5 too: the format is checked on every value, not left to the cast.
+    return _first_true(pc.invert(pc.match_substring_regex(text, _AMOUNT_TEXT)))
+
+
+def _holds_comma(text: pa.Array) -> bool:
+    # One byte search over the column's character data: a kernel call per value costs 20 times more.
+    _, offsets, data = text.buffers()
+    if data is None:
+        return False
+    bounds = np.frombuffer(offsets, dtype=np.int32)[[text.offset, text.offset + len(text)]]
+    return bool((np.frombuffer(data, dtype=np.uint8)[bounds[0] : bounds[1]] == ord(",")).any())
+
+
+def _number_problem(value: str) -> str:
+    plain = value.strip()
+    if "," in plain and _GROUPED.fullmatch(plain):
+        hint = " (a decimal comma?)" if _DECIMAL_COMMA.fullmatch(plain) else ""
+        return f"expected a number with ',' between groups of three digits, found {value!r}{hint}"
+    try:
+        float(plain)
+        other_notation = True
+    except ValueError:
+        other_notation = _OTHER_NOTATION.fullmatch(plain) is not None
+    if other_notation:
+        return f"expected a plain decimal number, found {value!r}"
+    return f"expected a number, found {value!r}"
+
+
+def _first_uncastable(text: pa.Array) -> int:
+    """The first row of `text` (which does not cast as a whole) that does not cast: a bisection of casts."""
+    low, high = 0, len(text)
+    while high - low > 1:
+        middle = (low + high) // 2
+        if _to_amount(text.slice(low, middle - low)) is None:
+            high = middle
+        else:
+            low = middle
+    return low
+
+
+def _check_range(gacc: GaccFile, amounts: pa.Array, values: pa.Array, column: str, offset: int) -> None:
+    low, high = (m.as_py() for m in pc.min_max(amounts).values())
+    negative = column in NON_NEGATIVE_COLUMNS and low is not None and low < 0
+    if not negative and (high is None or high < MAX_AMOUNT):
+        return
+    out = pc.greater_equal(amounts, pa.scalar(MAX_AMOUNT, AMOUNT))
+    if negative:
+        out = pc.or_(out, pc.less(amounts, pa.scalar(0, AMOUNT)))
+    bad = _first_true(out)
+    assert bad is not None
+    value = values[bad].as_py()
+    if amounts[bad].as_py() < 0:
+        raise _fail(gacc, offset, bad, column, f"expected a non-negative amount, found {value!r}")
+    raise _fail(gacc, offset, bad, column, f"expected an amount below {MAX_AMOUNT:,}, found {value!r}")
+
+
 def _clean_number(gacc: GaccFile, values: pa.Array, column: str, offset: int) -> pa.Array:
-    # Fast path first: most columns cast as they are. "5,848,714" is a portal amount with thousands
-    # separators; only when a cast fails is the column searched for the line to blame.
-    text = pc.replace_substring(values, ",", "") if pc.any(pc.match_substring(values, ",")).as_py() else values
+    text = values
+    if _first_not_amount(text) is not None:
+        text = _clean_text(values)  # a padded field, or a workbook's '' or '?'
+        bad = _first_not_amount(text)
+        if bad is not None:
+            raise _fail(gacc, offset, bad, column, _number_problem(values[bad].as_py()))
+    if _holds_comma(text):
+        text = pc.replace_substring(text, ",", "")
     amounts = _to_amount(text)
     if amounts is None:
-        text = _clean_text(text)
-        amounts = _to_amount(text)
-        if amounts is None:
-            bad = _first_true(pc.invert(pc.match_substring_regex(text, _NUMBER)))
-            if bad is not None:
-                raise _fail(gacc, offset, bad, column, f"expected a number, found {values[bad].as_py()!r}")
-            decimals = pc.greater(pc.utf8_length(pc.extract_regex(text, r"\.(?P<d>[0-9]*)$").field("d")), 3)
-            bad = _first_true(decimals) or 0
-            raise _fail(gacc, offset, bad, column, f"expected at most 3 decimals, found {values[bad].as_py()!r}")
-    if column in NON_NEGATIVE_COLUMNS:
-        negative = _first_true(pc.less(amounts, pa.scalar(0, AMOUNT)))
-        if negative is not None:
-            raise _fail(
-                gacc, offset, negative, column, f"expected a non-negative amount, found {values[negative].as_py()!r}"
-            )
+        # Only more than 3 decimals or 16 digits and more fail the cast; a line before may be out of range.
+        bad = _first_uncastable(text)
+        before = _to_amount(text.slice(0, bad))
+        assert before is not None
+        _check_range(gacc, before, values, column, offset)
+        value = values[bad].as_py()
+        if abs(Decimal(text[bad].as_py())) >= MAX_AMOUNT:
+            raise _fail(gacc, offset, bad, column, f"expected an amount below {MAX_AMOUNT:,}, found {value!r}")
+        raise _fail(gacc, offset, bad, column, f"expected at most 3 decimals, found {value!r}")
+    _check_range(gacc, amounts, values, column, offset)
     return amounts
 
 
 def _clean_month(gacc: GaccFile, values: pa.Array, offset: int) -> pa.Array:
     # A file holds a handful of distinct months, most often one: parse each once, then spread it.
     first = values[0]
-    if first.is_valid and pc.all(pc.equal(values, first)).as_py():
+    if values.null_count == 0 and pc.all(pc.equal(values, first)).as_py():
         encoded = pa.DictionaryArray.from_arrays(pa.array(np.zeros(len(values), dtype=np.int32)), pa.array([first]))
     else:
         encoded = pc.dictionary_encode(values)
@@ -347,9 +489,18 @@ def _clean_month(gacc: GaccFile, values: pa.Array, offset: int) -> pa.Array:
     bad = _first_true(pc.invert(pc.take(valid, encoded.indices)))
     if bad is not None or encoded.null_count:
         bad = _first_true(pc.is_null(encoded)) if bad is None else bad
-        raise _fail(gacc, offset, bad, "month", f"expected a month as YYYYMM, found {values[bad].as_py()!r}")
+        found = values[bad].as_py()
+        shown = "an empty field" if found is None else repr(found)
+        raise _fail(gacc, offset, bad, "month", f"expected a month as YYYYMM, found {shown}")
     parsed = pc.strptime(pc.binary_join_element_wise(text, "01", ""), format="%Y%m%d", unit="s")
-    months = pc.take(pc.cast(parsed, pa.date32()), encoded.indices)
+    distinct_months = pc.cast(parsed, pa.date32())
+    # Per distinct month, not per row: a few calls.
+    problems = [month_problem(month) for month in distinct_months.to_pylist()]
+    if any(problems):
+        bad = _first_true(pc.take(pa.array([p is not None for p in problems]), encoded.indices))
+        assert bad is not None
+        raise _fail(gacc, offset, bad, "month", problems[encoded.indices[bad].as_py()])
+    months = pc.take(distinct_months, encoded.indices)
     period = gacc.name_period
     if period is not None:
         allowed = period.covered_months()

@@ -191,9 +191,11 @@ def _unreadable_names(con: duckdb.DuckDBPyConnection, vintage: int) -> str | Non
     read, such as Latin-1 names taken for GB18030 (mojibake). The codes still load."""
     for column, names in known_names().items():
         [(named, unknown, example)] = con.execute(
-            f"""select count({column}), count(*) filter (where not list_contains($names, {column})),
-                       any_value({column}) filter (where not list_contains($names, {column}))
-                from {RAW_TABLE} where vintage = $vintage""",
+            f"""with known as (select unnest($names) as name)
+                select count(l.{column}), count(l.{column}) filter (where k.name is null),
+                       any_value(l.{column}) filter (where k.name is null)
+                from {RAW_TABLE} as l left join known as k on k.name = l.{column}
+                where l.vintage = $vintage""",
             {"names": list(names), "vintage": vintage},
         ).fetchall()
         if named and unknown * 2 > named:

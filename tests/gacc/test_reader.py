@@ -274,7 +274,7 @@ def test_no_month_anywhere(warehouse: Warehouse, write_csv: WriteCsv) -> None:
     [
         ("exports/report_2025-11.pdf", b"%PDF-1.4", "expected a .csv or .xlsx file, got '.pdf'"),
         ("exports/data_2025-11.csv", b"PK\x03\x04rest", "a zip or Excel workbook named .csv"),
-        ("exports/blob_2025-11.csv", b"\x89PNG\r\n\x1a\n\x00\x00", "binary data (NUL bytes)"),
+        ("exports/blob_2025-11.csv", b"\x89PNG\r\n\x1a\n\x00\x00", "the file holds binary data"),
         ("exports/fake_2025-11.xlsx", "商品编码,第一数量\n".encode(), "not a readable .xlsx workbook"),
     ],
 )
