@@ -65,6 +65,7 @@ _BLOCK_SIZE = 1 << 20
 _XLSX_BATCH_ROWS = 50_000
 _CLEANING_THREADS = 2
 _HEADER_LIMIT = 1 << 16
+_HS_CODE = r"^[0-9]{8}$"
 _MISSING = ("", "?")
 # A plain decimal, with ',' only between groups of three digits ("5,848,714", the portal's style).
 _AMOUNT_TEXT = r"^-?(?:[0-9]+|[0-9]{1,3}(?:,[0-9]{3})+)(?:\.[0-9]+)?$"
@@ -534,7 +535,19 @@ def _typed_batch(gacc: GaccFile, strings: pa.RecordBatch, offset: int) -> pa.Rec
         columns[name] = (
             _clean_number(gacc, strings.column(name), name, offset) if name in present else pa.nulls(n, AMOUNT)
         )
-    missing_code = _first_true(pc.is_null(columns["hs_code"]))
-    if missing_code is not None and "hs_code" in present:
-        raise _fail(gacc, offset, missing_code, "hs_code", "expected a commodity code, found an empty field")
+    if "hs_code" in present:
+        codes = columns["hs_code"]
+        missing_code = _first_true(pc.is_null(codes))
+        if missing_code is not None:
+            raise _fail(gacc, offset, missing_code, "hs_code", "expected a commodity code, found an empty field")
+        # China's tariff lines have 8 digits: a 6-digit HS code or a 10-digit one is another classification.
+        wrong_code = _first_true(pc.invert(pc.match_substring_regex(codes, _HS_CODE)))
+        if wrong_code is not None:
+            raise _fail(
+                gacc,
+                offset,
+                wrong_code,
+                "hs_code",
+                f"expected an 8-digit commodity code, found {codes[wrong_code].as_py()!r}",
+            )
     return pa.RecordBatch.from_pydict(columns, schema=RAW_LINE_SCHEMA)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import traceback
 from collections.abc import Callable, Iterator
@@ -140,7 +141,9 @@ def load_file(
                 [gacc.flow, file.name, sha256, vintage, datetime.now(UTC), "ytd" if gacc.cumulative else "month"],
             )
         finally:
-            con.unregister("incoming_lines")
+            # In a transaction DuckDB aborted, unregistering fails too and would hide the error that aborted it.
+            with contextlib.suppress(duckdb.Error):
+                con.unregister("incoming_lines")
         if failure:
             raise failure[0]
         if digest.hexdigest() != sha256 or file.changed_since_scan():
@@ -187,8 +190,10 @@ def load_file(
 
 
 def _unreadable_names(con: duckdb.DuckDBPyConnection, vintage: int) -> str | None:
-    """A warning when most names in a column match neither GACC code list: text that decoded but does not
-    read, such as Latin-1 names taken for GB18030 (mojibake). The codes still load."""
+    """A warning when most names in every name column match neither GACC code list: text that decoded but does
+    not read, such as Latin-1 names taken for GB18030 (mojibake). One column alone is not enough: people
+    abbreviate commodity names. The codes still load."""
+    unreadable: list[str] = []
     for column, names in known_names().items():
         [(named, unknown, example)] = con.execute(
             f"""with known as (select unnest($names) as name)
@@ -198,13 +203,17 @@ def _unreadable_names(con: duckdb.DuckDBPyConnection, vintage: int) -> str | Non
                 where l.vintage = $vintage""",
             {"names": list(names), "vintage": vintage},
         ).fetchall()
-        if named and unknown * 2 > named:
-            label = column.replace("_", " ")
-            return (
-                f"{unknown:,} of {named:,} {label}s match neither GACC code list (e.g. {example!r}): "
-                "is the file in another encoding than it seems (e.g. Latin-1 read as GB18030)?"
-            )
-    return None
+        if not named:
+            continue
+        if unknown * 2 <= named:
+            return None
+        unreadable.append(f"{unknown:,} of {named:,} {column.replace('_', ' ')}s (e.g. {example!r})")
+    if not unreadable:
+        return None
+    return (
+        f"{' and '.join(unreadable)} match neither GACC code list: is the file in another encoding than it seems "
+        "(e.g. Latin-1 read as GB18030)?"
+    )
 
 
 def _quarantine(file: LandingFile, sha256: str, err: Exception) -> FileOutcome:
