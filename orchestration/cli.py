@@ -92,6 +92,8 @@ def _report_step_failures(result: ExecuteInProcessResult) -> None:
     """One line per failed step, without its stack trace (that stays in the run's log)."""
     for event in result.get_step_failure_events():
         error = event.step_failure_data.error if event.step_failure_data else None
+        while error is not None and error.cause is not None:  # Dagster wraps the step's own error
+            error = error.cause
         message = error.message.strip().splitlines()[0] if error and error.message.strip() else "no message"
         print(f"step {event.step_key} failed: {message}", file=sys.stderr)
 

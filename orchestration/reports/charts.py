@@ -48,6 +48,13 @@ def us_magnets_chart(us: pd.DataFrame, trough_month: date, trough_tonnes: float)
 def growth_chart(growth: pd.DataFrame) -> alt.Chart:
     """(b) Month-on-month growth: US-bound magnets, world magnets, all rare-earth exports."""
     long = growth.melt("month", var_name="series", value_name="mom_pct").dropna()
+    if long.empty:  # one month loaded: no change to draw, and an empty chart has no size to render
+        return (
+            alt.Chart(pd.DataFrame({"note": ["no month-on-month change yet: the warehouse holds one month"]}))
+            .mark_text(size=14)
+            .encode(text="note:N")
+            .properties(width=WIDTH, height=HEIGHT, title="Month-on-month growth of exports, %")
+        )
     return (
         alt.Chart(long)
         .mark_line(point=True)
