@@ -88,8 +88,12 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
-def _link(target: str, at: Path) -> None:
-    """Point the link `at` to `target` with one rename, durable before it returns."""
+def _link(target: str, at: Path, aside: Path) -> None:
+    """Point the link `at` to `target` with one rename, durable before it returns. A real folder where the link
+    belongs (a warehouse published before generations, or copied without its links) is moved into `aside` first,
+    once; the next publish removes it."""
+    if at.is_dir() and not at.is_symlink():
+        at.rename(aside / f".replaced-{at.name}-{os.getpid()}")
     staged = at.with_name(f".{at.name}.{os.getpid()}.link")
     staged.unlink(missing_ok=True)
     os.symlink(target, staged)
@@ -106,12 +110,8 @@ def _entry_links(warehouse: Warehouse) -> None:
     """rare_earth.duckdb and exports/ as links into the current generation (once; they never change)."""
     for entry, inside in ((warehouse.published_db, "rare_earth.duckdb"), (warehouse.exports_dir, "exports")):
         target = f"{warehouse.generations_dir.name}/{CURRENT}/{inside}"
-        if entry.is_symlink() and os.readlink(entry) == target:
-            continue
-        if entry.is_dir() and not entry.is_symlink():
-            # A warehouse published before generations: its exports folder moves aside once.
-            entry.rename(warehouse.generations_dir / f".legacy-{entry.name}-{os.getpid()}")
-        _link(target, entry)
+        if not (entry.is_symlink() and os.readlink(entry) == target):
+            _link(target, entry, aside=warehouse.generations_dir)
 
 
 def remove_stale_generations(warehouse: Warehouse) -> list[Path]:
@@ -187,7 +187,7 @@ def publish_warehouse(warehouse: Warehouse) -> PublishReport:
             # Every byte on disk before the switch: after a crash the new generation is whole or not current.
             for path in (database, *exports_dir.iterdir(), exports_dir, generation, warehouse.generations_dir):
                 _fsync(path)
-            _link(generation.name, warehouse.generations_dir / CURRENT)
+            _link(generation.name, warehouse.generations_dir / CURRENT, aside=warehouse.generations_dir)
             _entry_links(warehouse)
             con.execute("use build")
             record_publish(con, published_at, last_vintage, str(warehouse.published_db))

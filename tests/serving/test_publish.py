@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import date
+from pathlib import Path
 
 import duckdb
 import pyarrow.parquet as pq
@@ -69,3 +71,29 @@ def test_months_whose_dbt_build_failed_are_never_published_until_a_build_succeed
 
 def _audit_tables(tables: dict[str, int]) -> dict[str, int]:
     return {name: rows for name, rows in tables.items() if name.startswith("audit.")}
+
+
+def test_a_warehouse_copied_without_its_links_publishes_again(built: Warehouse, tmp_path: Path) -> None:
+    publish_warehouse(built)
+    copy = Warehouse(tmp_path / "copy")
+    shutil.copytree(built.root, copy.root)  # follows the links: real files and folders where links were
+    assert not copy.published_db.is_symlink() and not (copy.generations_dir / "current").is_symlink()
+    publish_warehouse(copy)
+    assert copy.published_db.is_symlink() and copy.exports_dir.is_symlink()
+    assert copy.published_db.resolve().parent == (copy.generations_dir / "current").resolve()
+    assert pq.read_table(copy.exports_dir / "fct_trade_monthly.parquet").num_rows == 3
+    publish_warehouse(copy)  # the folders moved aside are gone after the next publish
+    assert sorted(p.name for p in copy.generations_dir.iterdir() if p.name.startswith(".")) == []
+
+
+def test_a_publish_killed_before_its_switch_leaves_the_published_set_and_is_cleaned_up(built: Warehouse) -> None:
+    publish_warehouse(built)
+    before = {p: p.read_bytes() for p in (built.published_db, *sorted(built.exports_dir.glob("*.parquet")))}
+    unfinished = built.generations_dir / "20991231T000000000000Z-1"  # what a kill mid-publish leaves
+    (unfinished / "exports").mkdir(parents=True)
+    (unfinished / "exports" / "fct_trade_monthly.parquet").write_bytes(b"half")
+    assert {p: p.read_bytes() for p in before} == before
+    publish_warehouse(built)
+    assert not unfinished.exists()
+    generations = [p for p in built.generations_dir.iterdir() if p.name != "current"]
+    assert len(generations) == 2  # the current one and the one before it, for readers mid-switch
