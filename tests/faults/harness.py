@@ -33,7 +33,8 @@ from orchestration.warehouse import REPO_ROOT
 BASE_MONTHS = ("2025-09", "2025-10")
 NEW_MONTHS = ("2025-11",)
 NEXT_LOAD_TIMEOUT_S = 600.0
-_VOLATILE_COLUMNS = {"published_at"}  # differs between two publishes of the same data
+# Differ between two publishes of the same data: when, and the vintage numbers, which follow the load order.
+_VOLATILE_COLUMNS = {"published_at", "vintage", "last_vintage", "first_vintage", "current_vintage"}
 
 
 def rare_earth_command() -> str:
@@ -44,6 +45,19 @@ def _env(warehouse: Path) -> dict[str, str]:
     env = {**os.environ, "WAREHOUSE_DIR": str(warehouse)}
     env.pop("DAGSTER_HOME", None)
     return env
+
+
+def start_load(warehouse: Path, *args: str, merge_output: bool = False) -> subprocess.Popen[str]:
+    """`rare-earth load` in a process group of its own (so that a kill reaches dbt too), output piped."""
+    return subprocess.Popen(
+        [rare_earth_command(), "load", *args],
+        env=_env(warehouse),
+        cwd=REPO_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT if merge_output else subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
 
 
 def load(warehouse: Path, timeout_s: float = NEXT_LOAD_TIMEOUT_S) -> subprocess.CompletedProcess[str]:
@@ -93,6 +107,14 @@ def published_marts(warehouse: Path) -> dict[str, list[tuple[object, ...]]]:
 
 def exported_marts(warehouse: Path) -> dict[str, list[tuple[object, ...]]]:
     return {path.stem: _rows(pq.read_table(path)) for path in sorted((warehouse / "exports").glob("*.parquet"))}
+
+
+def is_whole(warehouse: Path) -> bool:
+    """Every Parquet export holds what the published DuckDB file holds: one publish, not a mix of two."""
+    try:
+        return published_marts(warehouse) == exported_marts(warehouse)
+    except (duckdb.Error, OSError, ValueError):
+        return False
 
 
 def state_of(warehouse: Path, before: dict[str, str], after: dict[str, list[tuple[object, ...]]]) -> str:
@@ -172,15 +194,7 @@ def start_and_kill(warehouse: Path, moment: Moment, timeout_s: float = NEXT_LOAD
     """Start a load, SIGKILL its whole process group at `moment`; what happened: 'killed …', 'finished …',
     or 'stuck …' when the load neither reached the moment nor ended within `timeout_s`."""
     known = _generations(warehouse)
-    process = subprocess.Popen(
-        [rare_earth_command(), "load"],
-        env=_env(warehouse),
-        cwd=REPO_ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
+    process = start_load(warehouse, merge_output=True)
     reached = threading.Event()
     lines: list[str] = []
 
@@ -245,3 +259,36 @@ def run_trial(base: Base, moment: Moment, folder: Path) -> TrialResult:
 def trials(base: Base, count: int, seed: int, folder: Path) -> Iterator[TrialResult]:
     for number, moment in enumerate(moments(count, base.output_lines, seed)):
         yield run_trial(base, moment, folder / f"trial-{number}")
+
+
+# --- a chain of kills, each load bringing a new month -------------------------------------------------
+
+CHAIN_MONTHS = tuple(f"2024-{month:02d}" for month in range(1, 12))
+
+
+@dataclass(frozen=True)
+class Chain:
+    """A published base, one new month per load to come, and the marts of one uninterrupted load of them all."""
+
+    warehouse: Path
+    sample: Path
+    months: tuple[str, ...]
+    final: dict[str, list[tuple[object, ...]]]
+    output_lines: int  # about the lines a load of one new month prints
+
+
+def build_chain(root: Path, loads: int) -> Chain:
+    sample = root / "sample"
+    write_sample_files(sample)
+    warehouse = root / "chain"
+    copy_sample_months(BASE_MONTHS, warehouse / "landing", sample)
+    first = load(warehouse)
+    assert first.returncode == 0, first.stdout + first.stderr
+    months = CHAIN_MONTHS[:loads]
+    reference = root / "reference"
+    shutil.copytree(warehouse, reference, symlinks=True)
+    copy_sample_months(months, reference / "landing", sample)
+    assert load(reference).returncode == 0
+    # A load of the base prints about as many lines as a load of one new month (dbt's log is most of them).
+    lines = len((first.stdout + first.stderr).splitlines())
+    return Chain(warehouse, sample, months, published_marts(reference), lines)
