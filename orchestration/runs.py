@@ -79,17 +79,33 @@ class LiveRun:
 
 
 def _in_progress(instance: DagsterInstance) -> list[tuple[str, dict[str, str], datetime | None]]:
+    """(run id, the tags naming its process, start time) of every run that has started and not ended."""
     from dagster import DagsterRunStatus, RunsFilter
 
     statuses = [DagsterRunStatus.STARTING, DagsterRunStatus.STARTED, DagsterRunStatus.CANCELING]
     return [
         (
             record.dagster_run.run_id,
-            dict(record.dagster_run.tags),
+            _process_of(instance, record.dagster_run.run_id, dict(record.dagster_run.tags)),
             datetime.fromtimestamp(record.start_time, UTC) if record.start_time else None,
         )
         for record in instance.get_run_records(filters=RunsFilter(statuses=statuses))
     ]
+
+
+def _process_of(instance: DagsterInstance, run_id: str, tags: dict[str, str]) -> dict[str, str]:
+    """The run's process tags; for a run that has none (started by an earlier release, or killed before it
+    could tag itself) the pid Dagster's in-process executor logged, on this host, whose instance it is."""
+    if PID_TAG in tags:
+        return tags
+    from dagster import DagsterEventType
+
+    for entry in instance.all_logs(run_id, of_type=DagsterEventType.ENGINE_EVENT):
+        data = entry.dagster_event.engine_event_data if entry.dagster_event else None
+        pid = data.metadata.get("pid") if data else None
+        if pid is not None:
+            return {**tags, PID_TAG: str(pid.value), HOST_TAG: socket.gethostname()}
+    return tags
 
 
 def recover_dead_runs(instance: DagsterInstance, current_run_id: str | None = None) -> list[RecoveredRun]:

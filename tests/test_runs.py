@@ -74,3 +74,15 @@ def test_slots_a_finished_run_kept_are_given_back(instance: dg.DagsterInstance) 
     assert instance.event_log_storage.claim_concurrency_slot(POOL, run.run_id, "publish").is_claimed
     recover_dead_runs(instance)
     assert instance.event_log_storage.claim_concurrency_slot(POOL, "next-run", "publish").is_claimed
+
+
+def test_a_run_from_before_process_tags_is_judged_by_the_pid_dagster_logged(instance: dg.DagsterInstance) -> None:
+    from dagster._core.events import EngineEventData
+
+    run = instance.add_run(DagsterRun(job_name="monthly_load", status=dg.DagsterRunStatus.STARTED))
+    pid = _dead_pid()
+    # What Dagster's in-process executor writes at the start of every run, tags or not.
+    instance.report_engine_event(f"Executing steps in process (pid: {pid})", run, EngineEventData.in_process(pid))
+    [recovered] = recover_dead_runs(instance)
+    assert recovered.run_id == run.run_id
+    assert instance.get_run_by_id(run.run_id).status == dg.DagsterRunStatus.FAILURE
