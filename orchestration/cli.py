@@ -109,11 +109,11 @@ def _recover(warehouse: Warehouse, wait: bool) -> None:
 
     with dg.DagsterInstance.get() as instance:
         for recovered in recover_dead_runs(instance):
-            print(recovered.summary(), flush=True)
+            print(recovered.recovered(), flush=True)
         while running := live_runs(instance):
             if not wait:
-                raise LoadRunning(f"{running[0].summary()}; wait for it with `rare-earth load --wait`")
-            print(f"waiting: {running[0].summary()}", flush=True)
+                raise LoadRunning(f"{running[0].running()}; wait for it with `rare-earth load --wait`")
+            print(f"waiting: {running[0].running()}", flush=True)
             time.sleep(5)
     with warehouse.writer_lock():
         removed = remove_stale_generations(warehouse)

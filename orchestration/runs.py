@@ -54,28 +54,25 @@ def process_is_gone(tags: dict[str, str]) -> bool:
 
 
 @dataclass(frozen=True)
-class RecoveredRun:
+class RunProcess:
+    """A run of the warehouse's instance and the process that executes (or executed) it."""
+
     run_id: str
     pid: str
     started: datetime | None
 
-    def summary(self) -> str:
+    def _who(self) -> str:
         when = f", started {self.started:%Y-%m-%d %H:%M:%S} UTC" if self.started else ""
+        return f"pid {self.pid}{when}"
+
+    def recovered(self) -> str:
         return (
-            f"recovered an interrupted load: run {self.run_id[:8]} (pid {self.pid}{when}) had no process left; "
+            f"recovered an interrupted load: run {self.run_id[:8]} ({self._who()}) had no process left; "
             "marked failed and its pool slots freed"
         )
 
-
-@dataclass(frozen=True)
-class LiveRun:
-    run_id: str
-    pid: str
-    started: datetime | None
-
-    def summary(self) -> str:
-        when = f", started {self.started:%Y-%m-%d %H:%M:%S} UTC" if self.started else ""
-        return f"another load is running (pid {self.pid}{when}, run {self.run_id[:8]})"
+    def running(self) -> str:
+        return f"another load is running ({self._who()}, run {self.run_id[:8]})"
 
 
 def _in_progress(instance: DagsterInstance) -> list[tuple[str, dict[str, str], datetime | None]]:
@@ -108,9 +105,9 @@ def _process_of(instance: DagsterInstance, run_id: str, tags: dict[str, str]) ->
     return tags
 
 
-def recover_dead_runs(instance: DagsterInstance, current_run_id: str | None = None) -> list[RecoveredRun]:
+def recover_dead_runs(instance: DagsterInstance, current_run_id: str | None = None) -> list[RunProcess]:
     """Mark failed every in-progress run whose process is gone, and free the pool slots of finished runs."""
-    recovered: list[RecoveredRun] = []
+    recovered: list[RunProcess] = []
     for run_id, tags, started in _in_progress(instance):
         if run_id == current_run_id or not process_is_gone(tags):
             continue
@@ -119,7 +116,7 @@ def recover_dead_runs(instance: DagsterInstance, current_run_id: str | None = No
             continue
         instance.report_run_failed(run, f"the process that ran it (pid {tags[PID_TAG]}) is gone: killed or crashed")
         instance.event_log_storage.free_concurrency_slots_for_run(run_id)
-        recovered.append(RecoveredRun(run_id, tags[PID_TAG], started))
+        recovered.append(RunProcess(run_id, tags[PID_TAG], started))
     # A run that ended without giving its slots back (killed between a step and its release).
     holders = instance.event_log_storage.get_concurrency_run_ids() - {current_run_id}
     in_progress = {run_id for run_id, _, _ in _in_progress(instance)}
@@ -128,10 +125,10 @@ def recover_dead_runs(instance: DagsterInstance, current_run_id: str | None = No
     return recovered
 
 
-def live_runs(instance: DagsterInstance, current_run_id: str | None = None) -> list[LiveRun]:
+def live_runs(instance: DagsterInstance, current_run_id: str | None = None) -> list[RunProcess]:
     """In-progress runs other than `current_run_id` whose process still runs (or cannot be checked)."""
     return [
-        LiveRun(run_id, tags.get(PID_TAG, "?"), started)
+        RunProcess(run_id, tags.get(PID_TAG, "?"), started)
         for run_id, tags, started in _in_progress(instance)
         if run_id != current_run_id and not process_is_gone(tags)
     ]

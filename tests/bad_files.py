@@ -31,7 +31,7 @@ def with_row(row: list[str], line: int = 4) -> str:
     return csv_text(rows)
 
 
-def xlsx_bytes(rows: list[list[str]]) -> bytes:
+def xlsx_bytes(rows: list[list[object]]) -> bytes:
     workbook = openpyxl.Workbook()
     for row in [EN_HEADER, *rows]:
         workbook.active.append(row)

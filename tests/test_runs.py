@@ -47,7 +47,7 @@ def test_a_run_whose_process_was_killed_is_marked_failed_and_frees_its_pool_slot
     recovered = recover_dead_runs(instance)
 
     assert [r.run_id for r in recovered] == [dead]
-    assert "had no process left; marked failed and its pool slots freed" in recovered[0].summary()
+    assert "had no process left; marked failed and its pool slots freed" in recovered[0].recovered()
     assert instance.get_run_by_id(dead).status == dg.DagsterRunStatus.FAILURE
     assert instance.event_log_storage.claim_concurrency_slot(POOL, "next-run", "raw__customs_lines").is_claimed
     assert recover_dead_runs(instance) == []  # once is enough
@@ -59,7 +59,7 @@ def test_a_run_whose_process_lives_is_left_alone_and_named(instance: dg.DagsterI
     assert instance.get_run_by_id(alive).status == dg.DagsterRunStatus.STARTED
     [running] = live_runs(instance)
     assert running.run_id == alive
-    assert running.summary().startswith(f"another load is running (pid {process_tags()[PID_TAG]}")
+    assert running.running().startswith(f"another load is running (pid {process_tags()[PID_TAG]}")
     assert live_runs(instance, current_run_id=alive) == []
 
 

@@ -24,4 +24,4 @@ class WarehouseResource(dg.ConfigurableResource):
             return
         instance.add_run_tags(run.run_id, process_tags())
         for recovered in recover_dead_runs(instance, current_run_id=run.run_id):
-            context.log.warning(recovered.summary())
+            context.log.warning(recovered.recovered())

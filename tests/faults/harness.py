@@ -141,25 +141,37 @@ class Base:
     new_files: Path
     before: dict[str, str]
     after: dict[str, list[tuple[object, ...]]]
-    output_lines: int  # lines a whole load of the new files prints
+    output_lines: int  # about the lines a load of the new files prints
 
 
-def build_base(root: Path) -> Base:
+def _published_base(root: Path, name: str) -> tuple[Path, Path, int]:
+    """The sample written under `root`, a warehouse holding BASE_MONTHS loaded and published, and how many
+    lines that load printed (about as many as a load of one new month: dbt's log is most of them)."""
     sample = root / "sample"
     write_sample_files(sample)
-    warehouse = root / "base"
+    warehouse = root / name
     copy_sample_months(BASE_MONTHS, warehouse / "landing", sample)
     first = load(warehouse)
     assert first.returncode == 0, first.stdout + first.stderr
+    return sample, warehouse, len((first.stdout + first.stderr).splitlines())
+
+
+def _after_one_load(warehouse: Path, months: tuple[str, ...], sample: Path) -> dict[str, list[tuple[object, ...]]]:
+    """The marts a copy of `warehouse` publishes when the sample files of `months` are loaded in one load."""
+    reference = warehouse.with_name(f"{warehouse.name}-reference")
+    shutil.copytree(warehouse, reference, symlinks=True)
+    copy_sample_months(months, reference / "landing", sample)
+    loaded = load(reference)
+    assert loaded.returncode == 0, loaded.stdout + loaded.stderr
+    return published_marts(reference)
+
+
+def build_base(root: Path) -> Base:
+    sample, warehouse, lines = _published_base(root, "base")
     new_files = root / "new"
     copy_sample_months(NEW_MONTHS, new_files, sample)
-    reference = root / "reference"
-    shutil.copytree(warehouse, reference, symlinks=True)
-    shutil.copytree(new_files, reference / "landing", dirs_exist_ok=True)
-    second = load(reference)
-    assert second.returncode == 0, second.stdout + second.stderr
-    lines = len((second.stdout + second.stderr).splitlines())
-    return Base(warehouse, new_files, published_hashes(warehouse), published_marts(reference), lines)
+    after = _after_one_load(warehouse, NEW_MONTHS, sample)
+    return Base(warehouse, new_files, published_hashes(warehouse), after, lines)
 
 
 @dataclass(frozen=True)
@@ -278,17 +290,6 @@ class Chain:
 
 
 def build_chain(root: Path, loads: int) -> Chain:
-    sample = root / "sample"
-    write_sample_files(sample)
-    warehouse = root / "chain"
-    copy_sample_months(BASE_MONTHS, warehouse / "landing", sample)
-    first = load(warehouse)
-    assert first.returncode == 0, first.stdout + first.stderr
+    sample, warehouse, lines = _published_base(root, "chain")
     months = CHAIN_MONTHS[:loads]
-    reference = root / "reference"
-    shutil.copytree(warehouse, reference, symlinks=True)
-    copy_sample_months(months, reference / "landing", sample)
-    assert load(reference).returncode == 0
-    # A load of the base prints about as many lines as a load of one new month (dbt's log is most of them).
-    lines = len((first.stdout + first.stderr).splitlines())
-    return Chain(warehouse, sample, months, published_marts(reference), lines)
+    return Chain(warehouse, sample, months, _after_one_load(warehouse, months, sample), lines)

@@ -14,6 +14,7 @@ from pathlib import Path, PurePath
 
 import openpyxl
 import pytest
+from bad_files import xlsx_bytes
 from conftest import EN_HEADER, ZH_HEADER, render_csv
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -33,16 +34,7 @@ SEEDS = {
 }
 
 
-def _workbook(rows: list[list[object]]) -> bytes:
-    workbook = openpyxl.Workbook()
-    for row in [EN_HEADER, *rows]:
-        workbook.active.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
-SEEDS["en.xlsx"] = _workbook([[85051110 if i == 0 else c for i, c in enumerate(row)] for row in ROWS])
+SEEDS["en.xlsx"] = xlsx_bytes([[85051110 if i == 0 else c for i, c in enumerate(row)] for row in ROWS])
 
 
 @st.composite
@@ -187,4 +179,4 @@ XLSX_ROWS = st.lists(
 @given(rows=XLSX_ROWS)
 def test_any_workbook_cells_are_read_or_refused(landing: Path, rows: list[tuple[object, ...]]) -> None:
     name = "exports/cells.xlsx"
-    read_all(write(landing, name, _workbook([list(row) for row in rows])), name)
+    read_all(write(landing, name, xlsx_bytes([list(row) for row in rows])), name)

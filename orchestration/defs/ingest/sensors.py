@@ -23,7 +23,7 @@ def landing_folder_sensor(context: dg.SensorEvaluationContext, warehouse: Wareho
     # again; it never opens the build database, which a running load holds.
     # A killed run would hold the run queue and the writers' pool for ever: free them within a tick.
     for recovered in recover_dead_runs(context.instance):
-        context.log.warning(recovered.summary())
+        context.log.warning(recovered.recovered())
     known: dict[str, list] = json.loads(context.cursor) if context.cursor else {}
     wh = warehouse.get()
     landing = wh.landing
