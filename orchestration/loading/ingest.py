@@ -18,6 +18,7 @@ from orchestration.progress import logger as progress
 from orchestration.warehouse import Warehouse
 
 MonthRange = tuple[date, date]
+BUILD_MEMORY_LIMIT = "400MB"
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,8 @@ class IngestReport:
 
 def connect_build_db(warehouse: Warehouse) -> duckdb.DuckDBPyConnection:
     warehouse.ensure()
-    con = duckdb.connect(str(warehouse.build_db))
+    # DuckDB would cache up to 80 % of the machine's memory; a load stays well under 1 GB and spills instead.
+    con = duckdb.connect(str(warehouse.build_db), config={"memory_limit": BUILD_MEMORY_LIMIT})
     ensure_schema(con)
     return con
 

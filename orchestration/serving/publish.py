@@ -28,6 +28,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.loading.holds import record_publish, unaudited_builds
+from orchestration.loading.ingest import BUILD_MEMORY_LIMIT
 from orchestration.progress import logger as progress
 from orchestration.quality.runner import EXPECTATIONS_DIR
 from orchestration.warehouse import Warehouse
@@ -148,7 +149,7 @@ def publish_warehouse(warehouse: Warehouse) -> PublishReport:
         exports_dir = generation / "exports"
         exports_dir.mkdir(parents=True)
         database = generation / "rare_earth.duckdb"
-        con = duckdb.connect()
+        con = duckdb.connect(config={"memory_limit": BUILD_MEMORY_LIMIT})
         try:
             con.execute(f"attach '{warehouse.build_db}' as build")
             with con.cursor() as build:  # its own default catalog: the build database

@@ -12,7 +12,7 @@ from orchestration.defs.partitions import month_range, monthly_partitions, singl
 from orchestration.defs.resources import WarehouseResource
 from orchestration.defs.transform.project import rare_earth_dbt
 from orchestration.loading.holds import INTERRUPTED_BUILD, record_build
-from orchestration.loading.ingest import build_db
+from orchestration.loading.ingest import BUILD_MEMORY_LIMIT, build_db
 from orchestration.loading.summary import relation_shape
 from orchestration.progress import logger as progress
 
@@ -97,7 +97,7 @@ def rare_earth_dbt_models(
         invocation = dbt.cli(args, context=context, raise_on_error=False)
         events = list(invocation.stream())
         relations = _relations()
-        con = duckdb.connect(str(wh.build_db), read_only=True)
+        con = duckdb.connect(str(wh.build_db), read_only=True, config={"memory_limit": BUILD_MEMORY_LIMIT})
         try:
             for event in events:
                 yield _with_shape(con, relations, event)
