@@ -174,7 +174,8 @@ def work_duckdb(path: Path, work: Path, *, row_numbers: bool = True) -> dict[str
                    {_text("regime_code")}, {_text("regime_name")}, null, null,
                    {_amount("quantity")}, {_text("unit")}, {_amount("quantity_2")}, {_text("unit_2")},
                    {_amount("value_usd")}, null,
-                   '{LANDING_NAME}', 'sha256-not-computed', {"row_number() over ()" if row_numbers else "0"}, 1, now()
+                   '{LANDING_NAME}', 'sha256-not-computed', {"row_number() over ()" if row_numbers else "0"}, 1,
+                   now(), 'month'
             from read_csv(?, header = true, auto_detect = false, delim = ',', quote = '"', escape = '"',
                           columns = {columns})""",
         [str(path)],
@@ -211,7 +212,7 @@ def work_pandas(path: Path, work: Path) -> dict[str, Any]:
                    "商品编码", "商品名称", "贸易伙伴编码", "贸易伙伴名称", "贸易方式编码", "贸易方式名称", null, null,
                    cast("第一数量" as decimal(18, 3)), "第一计量单位",
                    cast("第二数量" as decimal(18, 3)), "第二计量单位", cast("美元" as decimal(18, 3)), null,
-                   '{LANDING_NAME}', 'sha256-not-computed', row_number, 1, now()
+                   '{LANDING_NAME}', 'sha256-not-computed', row_number, 1, now(), 'month'
             from frame"""
     )
     con.close()
