@@ -40,14 +40,12 @@ def prepare_dagster_home(warehouse: Warehouse) -> Path:
     return home
 
 
-def _pending_month_range(warehouse: Warehouse, landing: list[LandingFile]) -> tuple[date, date] | None:
-    with build_db(warehouse) as con:
-        pending = unseen_files(con, landing)
+def _pending_month_range(pending: list[LandingFile], landing: list[LandingFile]) -> tuple[date, date] | None:
     if not pending:
         return None
     from orchestration.defs.partitions import latest_month
 
-    months = [m for file, _ in pending for m in months_to_rebuild(file, landing)] or [latest_month()]
+    months = [m for file in pending for m in months_to_rebuild(file, landing)] or [latest_month()]
     return min(months), max(months)
 
 
@@ -165,13 +163,12 @@ def _report_files(warehouse: Warehouse, started: datetime) -> tuple[int, list[He
     return len(quarantined), held
 
 
-def _passed_over(warehouse: Warehouse, landing: list[LandingFile]) -> list[str]:
+def _passed_over(warehouse: Warehouse, landing: list[LandingFile], pending: list[LandingFile]) -> list[str]:
     """One line for each landing file a load passes over: hidden names, and refused files whose bytes did
     not change since (they stay refused until they do)."""
     lines = [f"  skipped     {_shown(name)}: {why}" for name, why in skipped_in_landing(warehouse.landing)]
-    present = {file.name for file in landing}
+    unchanged = {file.name for file in landing} - {file.name for file in pending}
     with build_db(warehouse) as con:
-        unchanged = present - {file.name for file, _ in unseen_files(con, landing)}
         refused = [q for q in quarantined_files(con) if q.file_name in unchanged]
     lines += [
         f"  refused     {_shown(q.file_name)}: unchanged since it was quarantined on {q.seen_at:%Y-%m-%d}; "
@@ -199,11 +196,12 @@ def cmd_load(args: argparse.Namespace) -> int:
 
 def _load(warehouse: Warehouse, wait: bool) -> int:
     landing = scan_landing(warehouse.landing)
-    months = _pending_month_range(warehouse, landing)
     with build_db(warehouse) as con:
+        pending = [file for file, _ in unseen_files(con, landing)]  # hashes each new file once per load
         left_over = months_to_redo(con)
         audit_changed = has_unpublished_audit(con)
-    passed_over = _passed_over(warehouse, landing)
+    months = _pending_month_range(pending, landing)
+    passed_over = _passed_over(warehouse, landing, pending)
     if months is None and left_over is None and not audit_changed:
         for line in passed_over:
             print(line)
