@@ -97,13 +97,13 @@ def _report_step_failures(result: ExecuteInProcessResult) -> None:
 
 
 def _recover(warehouse: Warehouse, wait: bool) -> None:
-    """Clean up after loads that were killed, then make sure no other run of this warehouse is going."""
+    """Fail the runs of loads that were killed, then make sure no other run of this warehouse is going (what a
+    killed publish left on disk, the next publish removes)."""
     import time
 
     import dagster as dg
 
     from orchestration.runs import live_runs, recover_dead_runs
-    from orchestration.serving.publish import remove_stale_generations
 
     with dg.DagsterInstance.get() as instance:
         for recovered in recover_dead_runs(instance):
@@ -113,10 +113,6 @@ def _recover(warehouse: Warehouse, wait: bool) -> None:
                 raise LoadRunning(f"{running[0].running()}; wait for it with `rare-earth load --wait`")
             print(f"waiting: {running[0].running()}", flush=True)
             time.sleep(5)
-    with warehouse.writer_lock():
-        removed = remove_stale_generations(warehouse)
-    if removed:
-        print(f"removed {len(removed)} unfinished or old published files left by an interrupted publish")
 
 
 def _report_checks(result: ExecuteInProcessResult, months: tuple[date, date]) -> bool:

@@ -156,14 +156,9 @@ def record_build(con: duckdb.DuckDBPyConnection, first: date, last: date, error:
 def months_to_redo(con: duckdb.DuckDBPyConnection) -> tuple[date, date] | None:
     """The months a load must build again although no new file came: current lines no publish has included,
     and months whose last dbt build failed or never finished."""
-    [(first, last)] = con.execute(
-        f"""select min(first_month), max(last_month) from (
-                select min(month) as first_month, max(month) as last_month from {CURRENT_VIEW} where vintage > ?
-                union all
-                select first_month, last_month from {FAILED_BUILDS_TABLE})""",
-        [last_published_vintage(con)],
-    ).fetchall()
-    return (first, last) if first is not None else None
+    ranges = con.execute(f"select first_month, last_month from {FAILED_BUILDS_TABLE}").fetchall()
+    ranges += [unpublished] if (unpublished := unpublished_months(con)) else []
+    return (min(first for first, _ in ranges), max(last for _, last in ranges)) if ranges else None
 
 
 def unaudited_builds(con: duckdb.DuckDBPyConnection) -> list[str]:

@@ -144,7 +144,6 @@ def publish_warehouse(warehouse: Warehouse) -> PublishReport:
     published_at = datetime.now(UTC)
     tables: dict[str, int] = {}
     with warehouse.writer_lock():
-        remove_stale_generations(warehouse)
         generation = warehouse.generations_dir / f"{published_at:%Y%m%dT%H%M%S%fZ}-{os.getpid()}"
         exports_dir = generation / "exports"
         exports_dir.mkdir(parents=True)
@@ -200,7 +199,10 @@ def publish_warehouse(warehouse: Warehouse) -> PublishReport:
             raise
         finally:
             con.close()
-        remove_stale_generations(warehouse)
+        # After the switch: unfinished generations a killed publish left, and all but the previous one.
+        removed = remove_stale_generations(warehouse)
+    if removed:
+        progress.info(f"removed {len(removed)} unfinished or superseded published files")
     exports = tuple(warehouse.exports_dir / path.name for path in sorted(exports_dir.iterdir()))
     progress.info(f"published {warehouse.published_db} and {len(exports)} Parquet exports")
     return PublishReport(warehouse.published_db, published_at, tables, exports, coverage)
