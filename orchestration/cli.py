@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
+from orchestration.build_database import build_db
 from orchestration.loading.holds import (
     HeldMonth,
     has_unpublished_audit,
@@ -19,7 +20,7 @@ from orchestration.loading.holds import (
     months_to_redo,
     publishable_after_failure,
 )
-from orchestration.loading.ingest import build_db, months_to_rebuild
+from orchestration.loading.ingest import months_to_rebuild
 from orchestration.loading.landing import LandingFile, scan_landing, skipped_in_landing, unseen_files
 from orchestration.loading.summary import latest_headline, loaded_months, quarantined_files
 from orchestration.warehouse import REPO_ROOT, LoadRunning, Warehouse

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-import dagster as dg
+from contextlib import AbstractContextManager
 
+import dagster as dg
+import duckdb
+
+from orchestration.build_database import build_db
 from orchestration.runs import process_tags, recover_dead_runs
 from orchestration.warehouse import Warehouse
 
@@ -15,6 +19,10 @@ class WarehouseResource(dg.ConfigurableResource):
 
     def get(self) -> Warehouse:
         return Warehouse.from_env(self.warehouse_dir or None)
+
+    def build_db(self, timeout_s: float = 600.0) -> AbstractContextManager[duckdb.DuckDBPyConnection]:
+        """The build database (raw layer and audit trail), once the other writers are done with it."""
+        return build_db(self.get(), timeout_s)
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         # Runs before any step claims a pool slot, however the run was launched (CLI, UI, sensor,

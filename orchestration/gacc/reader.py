@@ -49,14 +49,15 @@ line of a trillion is a typo or a wrong unit (all of China's exports are about 3
 
 RAW_LINE_SCHEMA = pa.schema(
     [
-        ("row_number", pa.int64()),
-        ("month", pa.date32()),
-        ("period_months", pa.int8()),
-        *((name, pa.string()) for name in TEXT_COLUMNS),
-        *((name, AMOUNT) for name in NUMBER_COLUMNS),
+        pa.field("row_number", pa.int64(), nullable=False),
+        pa.field("month", pa.date32(), nullable=False),
+        pa.field("period_months", pa.int8(), nullable=False),
+        *(pa.field(name, pa.string(), nullable=name != "hs_code") for name in TEXT_COLUMNS),
+        *(pa.field(name, AMOUNT) for name in NUMBER_COLUMNS),
     ]
 )
-"""One customs line as the raw layer stores it (lineage columns are added by the loader)."""
+"""One customs line as the raw layer stores it: the raw table is built from this schema (the loader adds
+lineage columns), so a new column here is a new raw column."""
 
 SUPPORTED_SUFFIXES = (".csv", ".xlsx")
 # Arrow reads ahead by dozens of blocks when cleaning is the slower stage: 1 MB blocks keep a 5-million

@@ -12,13 +12,13 @@ from datetime import UTC, date, datetime
 
 import duckdb
 
-from orchestration.loading.schema import (
-    CHECK_OUTCOMES_TABLE,
+from orchestration.build_database import (
     CURRENT_VIEW,
-    FAILED_BUILDS_TABLE,
     FILES_TABLE,
     HELD_TABLE,
     PUBLISHES_TABLE,
+    failed_build_ranges,
+    last_published_vintage,
 )
 
 
@@ -44,11 +44,6 @@ class HeldMonth:
 
     def summary(self) -> str:
         return f"{self.month:%Y-%m} {self.flow} from {self.file_name}, by {self.check_name}: {self.reason}"
-
-
-def last_published_vintage(con: duckdb.DuckDBPyConnection) -> int:
-    [(vintage,)] = con.execute(f"select coalesce(max(last_vintage), 0) from {PUBLISHES_TABLE}").fetchall()
-    return int(vintage)
 
 
 def hold_back(con: duckdb.DuckDBPyConnection, check_name: str, requests: list[HoldRequest]) -> list[HeldMonth]:
@@ -137,53 +132,9 @@ def has_unpublished_audit(con: duckdb.DuckDBPyConnection) -> bool:
     return bool(rows)
 
 
-def record_publish(con: duckdb.DuckDBPyConnection, published_at: datetime, last_vintage: int, path: str) -> None:
-    con.execute(f"insert into {PUBLISHES_TABLE} values (?, ?, ?)", [published_at, last_vintage, path])
-
-
-INTERRUPTED_BUILD = "the dbt build started but did not finish (killed or crashed); the next load builds it again"
-
-
-def record_build(con: duckdb.DuckDBPyConnection, first: date, last: date, error: str | None) -> None:
-    """The latest dbt build of the months: failed or unfinished (`error`), or succeeded (None), which clears
-    earlier failures inside them. A build records INTERRUPTED_BUILD before it starts, so a kill mid-build
-    leaves its months unpublishable until a build of them succeeds."""
-    con.execute(f"delete from {FAILED_BUILDS_TABLE} where first_month >= ? and last_month <= ?", [first, last])
-    if error is not None:
-        con.execute(f"insert into {FAILED_BUILDS_TABLE} values (?, ?, ?, ?)", [first, last, error, datetime.now(UTC)])
-
-
 def months_to_redo(con: duckdb.DuckDBPyConnection) -> tuple[date, date] | None:
     """The months a load must build again although no new file came: current lines no publish has included,
     and months whose last dbt build failed or never finished."""
-    ranges = con.execute(f"select first_month, last_month from {FAILED_BUILDS_TABLE}").fetchall()
+    ranges = failed_build_ranges(con)
     ranges += [unpublished] if (unpublished := unpublished_months(con)) else []
     return (min(first for first, _ in ranges), max(last for _, last in ranges)) if ranges else None
-
-
-def unaudited_builds(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Month ranges whose last dbt build failed: their marts may be half-built and must not be published."""
-    rows = con.execute(
-        f"""select strftime(first_month, '%Y-%m') || '..' || strftime(last_month, '%Y-%m') || ': ' || reason
-            from {FAILED_BUILDS_TABLE} order by failed_at"""
-    ).fetchall()
-    return [r[0] for r in rows]
-
-
-def record_check_outcomes(
-    con: duckdb.DuckDBPyConnection, check_name: str, outcomes: dict[date, tuple[str, str | None]]
-) -> None:
-    """The check's latest status ('passed' | 'warning' | 'error') and summary per month, replacing earlier ones."""
-    checked_at = datetime.now(UTC)
-    con.begin()
-    try:
-        for month, (status, summary) in outcomes.items():
-            con.execute(f"delete from {CHECK_OUTCOMES_TABLE} where check_name = ? and month = ?", [check_name, month])
-            con.execute(
-                f"insert into {CHECK_OUTCOMES_TABLE} values (?, ?, ?, ?, ?)",
-                [month, check_name, status, summary, checked_at],
-            )
-        con.commit()
-    except BaseException:
-        con.rollback()
-        raise

@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 
-import duckdb
-
+from orchestration.build_database import build_db
 from orchestration.gacc import GaccFileError, flow_from_path, is_cumulative, open_gacc_file, period_from_name
 from orchestration.loading.landing import LandingFile, scan_landing, unseen_files
 from orchestration.loading.load_file import FileOutcome, ProgressCallback, load_file
-from orchestration.loading.schema import ensure_schema
 from orchestration.progress import TRANSIENT
 from orchestration.progress import logger as progress
 from orchestration.warehouse import Warehouse
 
 MonthRange = tuple[date, date]
-BUILD_MEMORY_LIMIT = "400MB"
 
 
 @dataclass(frozen=True)
@@ -36,26 +32,6 @@ class IngestReport:
     @property
     def months(self) -> list[date]:
         return sorted({m for o in self.loaded for m in o.months})
-
-
-def connect_build_db(warehouse: Warehouse) -> duckdb.DuckDBPyConnection:
-    warehouse.ensure()
-    # DuckDB would cache up to 80 % of the machine's memory; a load stays well under 1 GB and spills instead.
-    con = duckdb.connect(str(warehouse.build_db), config={"memory_limit": BUILD_MEMORY_LIMIT})
-    ensure_schema(con)
-    return con
-
-
-@contextmanager
-def build_db(warehouse: Warehouse, timeout_s: float = 600.0) -> Iterator[duckdb.DuckDBPyConnection]:
-    """The build database, opened by one process at a time: DuckDB refuses a second one anyway, and
-    the writer lock makes the others wait instead of failing on DuckDB's file lock."""
-    with warehouse.writer_lock(timeout_s):
-        con = connect_build_db(warehouse)
-        try:
-            yield con
-        finally:
-            con.close()
 
 
 def file_months(file: LandingFile) -> tuple[date, ...]:
@@ -112,21 +88,6 @@ def _in_range(file: LandingFile, months: MonthRange | None) -> bool:
     covered = file_months(file)
     first, last = months
     return not covered or any(first <= m <= last for m in covered)
-
-
-def recorded_files(warehouse: Warehouse) -> set[tuple[str, str]] | None:
-    """(file name, sha256) of every file the warehouse has recorded; None while a load holds the database.
-
-    Taking the writer lock without waiting means a reader here can never make a starting load fail
-    on DuckDB's file lock.
-    """
-    if not warehouse.build_db.exists():
-        return set()
-    try:
-        with build_db(warehouse, timeout_s=0) as con:
-            return set(con.execute("select file_name, sha256 from audit.files").fetchall())
-    except TimeoutError:
-        return None
 
 
 def ingest_landing(

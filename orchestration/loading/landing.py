@@ -10,8 +10,8 @@ from pathlib import Path, PurePosixPath
 
 import duckdb
 
+from orchestration.build_database import FILES_TABLE
 from orchestration.gacc import GaccFileError
-from orchestration.loading.schema import FILES_TABLE
 
 _IGNORED_PREFIXES = (".", "~$")  # hidden files, editors' and Excel's lock files
 

@@ -12,15 +12,16 @@ from datetime import UTC, date, datetime
 import duckdb
 import pyarrow as pa
 
+from orchestration.build_database import CURRENT_VIEW, FILES_TABLE, RAW_COLUMN_NAMES, RAW_TABLE
 from orchestration.gacc import RAW_LINE_SCHEMA, GaccFileError, open_gacc_file
 from orchestration.loading.landing import LandingFile
-from orchestration.loading.schema import FILES_TABLE, RAW_TABLE
 from orchestration.reference_codes import known_names
 
 PORTAL_ROW_CAP = 10_000
 """The GACC query platform stops a download at 10,000 rows, silently."""
 
 ProgressCallback = Callable[[str, int], None]
+_RENAMED = ", ".join(f"{read} as {stored}" for read, stored in RAW_COLUMN_NAMES.items())
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,7 @@ def _mark_superseded(con: duckdb.DuckDBPyConnection) -> list[str]:
     rows = con.execute(
         f"""update {FILES_TABLE} f set status = 'superseded'
             where f.status = 'loaded'
-              and not exists (select 1 from raw.current_customs_lines c where c.vintage = f.vintage)
+              and not exists (select 1 from {CURRENT_VIEW} c where c.vintage = f.vintage)
             returning file_name"""
     ).fetchall()
     return [r[0] for r in rows]
@@ -133,10 +134,9 @@ def load_file(
         con.register("incoming_lines", incoming)
         try:
             con.execute(
-                f"""insert into {RAW_TABLE}
-                    select ?, month, period_months, hs_code, commodity_name, partner_code, partner_name,
-                           regime_code, regime_name, province_code, province_name, quantity, unit,
-                           quantity_2, unit_2, value_usd, value_cny, ?, ?, row_number, ?, ?, ?
+                f"""insert into {RAW_TABLE} by name
+                    select * rename ({_RENAMED}), ? as flow, ? as source_file, ? as source_sha256, ? as vintage,
+                           ? as loaded_at, ? as period_kind
                     from incoming_lines""",
                 [gacc.flow, file.name, sha256, vintage, datetime.now(UTC), "ytd" if gacc.cumulative else "month"],
             )

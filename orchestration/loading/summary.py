@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 import duckdb
 
-from orchestration.loading.schema import CURRENT_VIEW, FILES_TABLE
+from orchestration.build_database import CURRENT_VIEW, FILES_TABLE
 from orchestration.reference_codes import rare_earth_product_groups
 
 

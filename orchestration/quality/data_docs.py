@@ -15,8 +15,8 @@ from typing import Any
 
 import pandas as pd
 
+from orchestration.build_database import build_db
 from orchestration.loading.holds import held_months
-from orchestration.loading.ingest import build_db
 from orchestration.loading.summary import loaded_months
 from orchestration.quality.frames import marts_month_frame, raw_month_frame, raw_month_parameters, staged_month_frame
 from orchestration.quality.runner import EXPECTATIONS_DIR, gx_suite, gx_validation

@@ -27,8 +27,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.loading.holds import record_publish, unaudited_builds
-from orchestration.loading.ingest import BUILD_MEMORY_LIMIT
+from orchestration.build_database import BUILD_MEMORY_LIMIT, record_publish, unaudited_builds
 from orchestration.progress import logger as progress
 from orchestration.quality.runner import EXPECTATIONS_DIR
 from orchestration.warehouse import Warehouse

@@ -55,7 +55,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from orchestration.loading.schema import ensure_schema
+from orchestration.build_database import ensure_schema
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # synthetic.py, the helper next to this script
 from synthetic import MISSING, Vocabulary, load_vocabulary
@@ -194,23 +194,24 @@ create or replace temp macro bench_amount(mu, sigma, z) as
 
 # One month: the lines of the network that trade that month, exports then imports, numbered per file.
 _INSERT_MONTH = """
-insert into raw.customs_lines
+insert into raw.customs_lines by name
 select
-    k.flow, cast($month as date), 1, c.hs_code, c.commodity_name, p.partner_code, p.partner_name,
-    r.regime_code, r.regime_name, null, null,
-    bench_amount(7.0, 2.5, bench_normal(hash(k.key_id, $idx, 1), hash(k.key_id, $idx, 2))),
-    c.unit,
+    k.flow as flow, cast($month as date) as month, 1 as period_months, c.hs_code as hs_code,
+    c.commodity_name as commodity_name, p.partner_code as partner_code, p.partner_name as partner_name,
+    r.regime_code as regime_code, r.regime_name as regime_name,
+    bench_amount(7.0, 2.5, bench_normal(hash(k.key_id, $idx, 1), hash(k.key_id, $idx, 2))) as quantity_kg,
+    c.unit as unit,
     case when c.unit_2 is not null
-        then bench_amount(5.0, 2.0, bench_normal(hash(k.key_id, $idx, 3), hash(k.key_id, $idx, 4))) end,
-    c.unit_2,
-    bench_amount(9.0, 2.5, bench_normal(hash(k.key_id, $idx, 5), hash(k.key_id, $idx, 6))),
-    null,
+        then bench_amount(5.0, 2.0, bench_normal(hash(k.key_id, $idx, 3), hash(k.key_id, $idx, 4))) end as quantity_2,
+    c.unit_2 as unit_2,
+    bench_amount(9.0, 2.5, bench_normal(hash(k.key_id, $idx, 5), hash(k.key_id, $idx, 6))) as value_usd,
     k.flow || 's/' || strftime(cast($month as date), '%Y') || '/gacc_' || k.flow || 's_'
-        || strftime(cast($month as date), '%Y-%m') || '.csv',
-    sha256(k.flow || strftime(cast($month as date), '%Y-%m')),
-    row_number() over (partition by k.flow order by k.key_id),
-    2 * $idx + (k.flow = 'import')::integer + 1,
-    cast($month as date) + interval 40 days
+        || strftime(cast($month as date), '%Y-%m') || '.csv' as source_file,
+    sha256(k.flow || strftime(cast($month as date), '%Y-%m')) as source_sha256,
+    row_number() over (partition by k.flow order by k.key_id) as row_number,
+    2 * $idx + (k.flow = 'import')::integer + 1 as vintage,
+    cast($month as date) + interval 40 days as loaded_at,
+    'month' as period_kind
 from bench_keys as k
 join bench_codes as c using (code_idx)
 join bench_partners as p using (partner_idx)

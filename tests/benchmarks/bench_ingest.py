@@ -105,7 +105,7 @@ def _facts(db: Path) -> dict[str, Any]:
 
 def work_project(path: Path, work: Path) -> dict[str, Any]:
     """The project's loader, called the way `rare-earth load` calls it."""
-    from orchestration.loading.ingest import connect_build_db
+    from orchestration.build_database import connect_build_db
     from orchestration.loading.landing import landing_file
     from orchestration.loading.load_file import load_file
     from orchestration.warehouse import Warehouse
@@ -158,7 +158,7 @@ def work_duckdb(path: Path, work: Path, *, row_numbers: bool = True) -> dict[str
     """
     import duckdb
 
-    from orchestration.loading.schema import ensure_schema
+    from orchestration.build_database import ensure_schema
 
     db = _fresh_db(work)
     # Explicit columns (all VARCHAR) instead of the sniffer: the amounts hold thousands separators,
@@ -168,14 +168,17 @@ def work_duckdb(path: Path, work: Path, *, row_numbers: bool = True) -> dict[str
     con = duckdb.connect(str(db))
     ensure_schema(con)  # the project's own DDL: same table, same types, same constraints
     con.execute(
-        f"""insert into raw.customs_lines
-            select 'export', strptime(trim(month), '%Y%m')::date, 1,
-                   {_text("hs_code")}, {_text("commodity_name")}, {_text("partner_code")}, {_text("partner_name")},
-                   {_text("regime_code")}, {_text("regime_name")}, null, null,
-                   {_amount("quantity")}, {_text("unit")}, {_amount("quantity_2")}, {_text("unit_2")},
-                   {_amount("value_usd")}, null,
-                   '{LANDING_NAME}', 'sha256-not-computed', {"row_number() over ()" if row_numbers else "0"}, 1,
-                   now(), 'month'
+        f"""insert into raw.customs_lines by name
+            select 'export' as flow, strptime(trim(month), '%Y%m')::date as month, 1 as period_months,
+                   {_text("hs_code")} as hs_code, {_text("commodity_name")} as commodity_name,
+                   {_text("partner_code")} as partner_code, {_text("partner_name")} as partner_name,
+                   {_text("regime_code")} as regime_code, {_text("regime_name")} as regime_name,
+                   {_amount("quantity")} as quantity_kg, {_text("unit")} as unit,
+                   {_amount("quantity_2")} as quantity_2, {_text("unit_2")} as unit_2,
+                   {_amount("value_usd")} as value_usd,
+                   '{LANDING_NAME}' as source_file, 'sha256-not-computed' as source_sha256,
+                   {"row_number() over ()" if row_numbers else "0"} as row_number, 1 as vintage,
+                   now() as loaded_at, 'month' as period_kind
             from read_csv(?, header = true, auto_detect = false, delim = ',', quote = '"', escape = '"',
                           columns = {columns})""",
         [str(path)],
@@ -191,7 +194,7 @@ def work_pandas(path: Path, work: Path) -> dict[str, Any]:
     import numpy as np
     import pandas as pd
 
-    from orchestration.loading.schema import ensure_schema
+    from orchestration.build_database import ensure_schema
 
     db = _fresh_db(work)
     start = time.perf_counter()
@@ -207,12 +210,15 @@ def work_pandas(path: Path, work: Path) -> dict[str, Any]:
     ensure_schema(con)
     con.register("frame", frame)
     con.execute(
-        f"""insert into raw.customs_lines
-            select 'export', strptime(cast("数据年月" as varchar), '%Y%m')::date, 1,
-                   "商品编码", "商品名称", "贸易伙伴编码", "贸易伙伴名称", "贸易方式编码", "贸易方式名称", null, null,
-                   cast("第一数量" as decimal(18, 3)), "第一计量单位",
-                   cast("第二数量" as decimal(18, 3)), "第二计量单位", cast("美元" as decimal(18, 3)), null,
-                   '{LANDING_NAME}', 'sha256-not-computed', row_number, 1, now(), 'month'
+        f"""insert into raw.customs_lines by name
+            select 'export' as flow, strptime(cast("数据年月" as varchar), '%Y%m')::date as month, 1 as period_months,
+                   "商品编码" as hs_code, "商品名称" as commodity_name, "贸易伙伴编码" as partner_code,
+                   "贸易伙伴名称" as partner_name, "贸易方式编码" as regime_code, "贸易方式名称" as regime_name,
+                   cast("第一数量" as decimal(18, 3)) as quantity_kg, "第一计量单位" as unit,
+                   cast("第二数量" as decimal(18, 3)) as quantity_2, "第二计量单位" as unit_2,
+                   cast("美元" as decimal(18, 3)) as value_usd, '{LANDING_NAME}' as source_file,
+                   'sha256-not-computed' as source_sha256, row_number, 1 as vintage, now() as loaded_at,
+                   'month' as period_kind
             from frame"""
     )
     con.close()

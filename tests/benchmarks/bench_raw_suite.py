@@ -53,7 +53,8 @@ def work(path: Path, work_dir: Path) -> dict[str, Any]:
     """Load `path` into a fresh warehouse, then run the raw suite on its months as the asset check does."""
     import pandas as pd
 
-    from orchestration.loading.ingest import connect_build_db, ingest_landing
+    from orchestration.build_database import connect_build_db
+    from orchestration.loading.ingest import ingest_landing
     from orchestration.quality.frames import (
         RAW_MONTH_GROUPS,
         RAW_MONTH_LOCATE_BY,

@@ -11,7 +11,8 @@ import duckdb
 import pytest
 from bad_files import BAD_FILES, EN_HEADER, GOOD, ROW, csv_text, with_row, xlsx_bytes
 
-from orchestration.loading.ingest import build_db, ingest_landing
+from orchestration.build_database import build_db
+from orchestration.loading.ingest import ingest_landing
 from orchestration.loading.landing import skipped_in_landing
 from orchestration.warehouse import Warehouse
 

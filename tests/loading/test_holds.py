@@ -7,15 +7,9 @@ from datetime import UTC, date, datetime
 import duckdb
 from conftest import ZH_HEADER, WriteCsv
 
-from orchestration.loading.holds import (
-    HoldRequest,
-    has_unpublished_audit,
-    hold_back,
-    last_published_vintage,
-    record_publish,
-    unpublished_months,
-)
-from orchestration.loading.ingest import build_db, ingest_landing
+from orchestration.build_database import build_db, last_published_vintage, record_publish
+from orchestration.loading.holds import HoldRequest, has_unpublished_audit, hold_back, unpublished_months
+from orchestration.loading.ingest import ingest_landing
 from orchestration.warehouse import Warehouse
 
 NOV = [

@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 from conftest import ZH_HEADER, WriteCsv
 
-from orchestration.loading.ingest import connect_build_db, ingest_landing
+from orchestration.build_database import connect_build_db
+from orchestration.loading.ingest import ingest_landing
 from orchestration.quality.frames import RAW_MONTH_LOCATE_BY, raw_month_frame, raw_month_parameters
 from orchestration.quality.runner import SuiteReport, run_suite
 from orchestration.reference_codes import partner_codes

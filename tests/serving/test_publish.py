@@ -10,8 +10,7 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from orchestration.loading.holds import last_published_vintage, record_build
-from orchestration.loading.ingest import build_db
+from orchestration.build_database import build_db, last_published_vintage, record_build
 from orchestration.serving.publish import UnauditedBuildError, publish_warehouse
 from orchestration.warehouse import Warehouse
 

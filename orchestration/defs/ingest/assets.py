@@ -4,7 +4,7 @@ import dagster as dg
 
 from orchestration.defs.partitions import MONTHLY, month_range
 from orchestration.defs.resources import WarehouseResource
-from orchestration.loading.ingest import build_db, ingest_landing
+from orchestration.loading.ingest import ingest_landing
 from orchestration.loading.summary import preview_markdown, tonnes_by_group
 
 OWNER = "team:data-engineering"
@@ -52,7 +52,7 @@ def raw_customs_lines(context: dg.AssetExecutionContext, warehouse: WarehouseRes
             context.log.error(f"{outcome.file_name}:\n{outcome.detail}")
         if outcome.warning:
             context.log.warning(f"{outcome.file_name}: {outcome.warning}")
-    with build_db(wh) as con:
+    with warehouse.build_db() as con:
         tonnes = tonnes_by_group(con, first, last)
         preview = preview_markdown(con, first, last)
         [(rows,)] = con.execute(

@@ -4,10 +4,11 @@ import json
 
 import dagster as dg
 
+from orchestration.build_database import recorded_files
 from orchestration.defs.jobs import monthly_load
 from orchestration.defs.partitions import latest_month, partition_range_tags
 from orchestration.defs.resources import WarehouseResource
-from orchestration.loading.ingest import months_to_rebuild, recorded_files
+from orchestration.loading.ingest import months_to_rebuild
 from orchestration.loading.landing import scan_landing
 from orchestration.runs import recover_dead_runs
 

@@ -8,11 +8,11 @@ import dagster as dg
 import duckdb
 import pandas as pd
 
+from orchestration.build_database import record_check_outcomes
 from orchestration.defs.ingest.assets import raw_customs_lines
 from orchestration.defs.partitions import month_range, monthly_partitions
 from orchestration.defs.resources import WarehouseResource
-from orchestration.loading.holds import HeldMonth, HoldRequest, hold_back, record_check_outcomes
-from orchestration.loading.ingest import build_db
+from orchestration.loading.holds import HeldMonth, HoldRequest, hold_back
 from orchestration.loading.summary import quarantined_since
 from orchestration.progress import logger as progress
 from orchestration.quality.frames import (
@@ -96,7 +96,7 @@ def _record_outcomes_and_hold(
         for key, report in reports.items()
         if report.errors
     ]
-    with build_db(warehouse.get()) as con:
+    with warehouse.build_db() as con:
         record_check_outcomes(con, check_name, outcomes)
         return hold_back(con, check_name, requests) if requests else []
 
@@ -116,7 +116,7 @@ def raw_month_expectations(context: dg.AssetCheckExecutionContext, warehouse: Wa
     first, last = month_range(context)
     record = context.instance.get_run_record_by_id(context.run.run_id)
     run_started = datetime.fromtimestamp(record.start_time if record and record.start_time else 0, UTC)
-    with build_db(warehouse.get()) as con:
+    with warehouse.build_db() as con:
         frame = pd.concat([raw_month_frame(con, flow, first, last) for flow in ("export", "import")])
         quarantined = quarantined_since(con, run_started)
     reports = run_suite_by(
@@ -181,7 +181,7 @@ def _validate_built_months(
 ) -> dg.AssetCheckResult:
     """Run a suite on what dbt built for the run's months, month by month; hold back the failing ones."""
     first, last = month_range(context)
-    with build_db(warehouse.get()) as con:
+    with warehouse.build_db() as con:
         frame = frame_of(con, first, last)
     suite = check_name.removesuffix("_expectations")
     reports = run_suite_by(suite, frame, ("month",), locate_by=locate_by)

@@ -7,7 +7,6 @@ import dagster as dg
 from orchestration.defs.jobs import LAUNCHED_BY_CLI, PUBLISHES_WHAT_PASSED_IN, monthly_load
 from orchestration.defs.resources import WarehouseResource
 from orchestration.loading.holds import publishable_after_failure
-from orchestration.loading.ingest import build_db
 
 PARTITION_TAGS = ("dagster/partition", "dagster/asset_partition_range_start", "dagster/asset_partition_range_end")
 
@@ -32,7 +31,7 @@ def publish_months_that_passed(
     if record is None or record.start_time is None:
         return dg.SkipReason(f"run {run.run_id} never started")
     try:
-        with build_db(warehouse.get(), timeout_s=30) as con:
+        with warehouse.build_db(timeout_s=30) as con:
             publish_the_rest = publishable_after_failure(con, datetime.fromtimestamp(record.start_time, UTC))
     except TimeoutError:
         return dg.SkipReason("a load holds the build database; the next load publishes what passed")

@@ -8,11 +8,10 @@ import dagster as dg
 import duckdb
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
+from orchestration.build_database import BUILD_MEMORY_LIMIT, INTERRUPTED_BUILD, record_build
 from orchestration.defs.partitions import month_range, monthly_partitions, single_run
 from orchestration.defs.resources import WarehouseResource
 from orchestration.defs.transform.project import rare_earth_dbt
-from orchestration.loading.holds import INTERRUPTED_BUILD, record_build
-from orchestration.loading.ingest import BUILD_MEMORY_LIMIT, build_db
 from orchestration.loading.summary import relation_shape
 from orchestration.progress import logger as progress
 
@@ -89,7 +88,7 @@ def rare_earth_dbt_models(
     wh = warehouse.get()
     args = ["build", "--vars", json.dumps({"month_start": f"{first}", "month_end": f"{last}"})]
     progress.info(f"dbt build of the staging, intermediate and marts models for {first:%Y-%m}..{last:%Y-%m}")
-    with build_db(wh) as con:
+    with warehouse.build_db() as con:
         record_build(con, first, last, INTERRUPTED_BUILD)
     with wh.writer_lock():
         # dbt-duckdb holds the database for the whole build, so row counts and column types are read
@@ -104,7 +103,7 @@ def rare_earth_dbt_models(
         finally:
             con.close()
     error = None if invocation.is_successful() else str(invocation.get_error())
-    with build_db(wh) as con:
+    with warehouse.build_db() as con:
         record_build(con, first, last, error)
     if error is not None:
         raise dg.Failure(f"dbt build failed for {first:%Y-%m}..{last:%Y-%m}: {error}")

@@ -1,0 +1,238 @@
+"""The build database: its schema (raw layer and audit trail), how to open it, and the audit bookkeeping.
+
+Only the pipeline opens this file, one process at a time (DuckDB allows one writer); analysts read the
+published copy. The schema is created once and migrated by adding only: a warehouse built by an earlier
+release gets the new columns and tables the first time it is opened.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+
+import duckdb
+import pyarrow as pa
+
+from orchestration.gacc import RAW_LINE_SCHEMA
+from orchestration.warehouse import Warehouse
+
+RAW_TABLE = "raw.customs_lines"
+CURRENT_VIEW = "raw.current_customs_lines"
+FILES_TABLE = "audit.files"
+HELD_TABLE = "audit.held_months"
+PUBLISHES_TABLE = "audit.publishes"
+FAILED_BUILDS_TABLE = "audit.failed_builds"
+CHECK_OUTCOMES_TABLE = "audit.check_outcomes"
+
+# DuckDB would cache up to 80 % of the machine's memory; a load stays well under 1 GB and spills instead.
+BUILD_MEMORY_LIMIT = "400MB"
+
+# The reader's first quantity keeps the raw column name of the first release.
+RAW_COLUMN_NAMES = {"quantity": "quantity_kg"}
+# What the loader adds to the reader's columns: where each line came from.
+LINEAGE_COLUMNS = {
+    "flow": "varchar not null",
+    "source_file": "varchar not null",
+    "source_sha256": "varchar not null",
+    "vintage": "integer not null",
+    "loaded_at": "timestamptz not null",
+    # 'month', or 'ytd' for a year-to-date (cumulative) file
+    "period_kind": "varchar not null default 'month'",
+}
+_ARROW_TO_DUCKDB = {pa.int64(): "bigint", pa.int8(): "tinyint", pa.date32(): "date", pa.string(): "varchar"}
+
+
+def _duckdb_type(field: pa.Field) -> str:
+    kind = field.type
+    name = f"decimal({kind.precision}, {kind.scale})" if pa.types.is_decimal(kind) else _ARROW_TO_DUCKDB[kind]
+    return name if field.nullable else f"{name} not null"
+
+
+def raw_columns() -> dict[str, str]:
+    """Column name -> DuckDB type of the raw table: RAW_LINE_SCHEMA, renamed, then the lineage columns."""
+    read = {RAW_COLUMN_NAMES.get(f.name, f.name): _duckdb_type(f) for f in RAW_LINE_SCHEMA}
+    return {**read, **LINEAGE_COLUMNS}
+
+
+def _raw_table_ddl() -> str:
+    columns = raw_columns()
+    create = ",\n    ".join(f"{name} {kind}" for name, kind in columns.items())
+    # A column added after a warehouse was created is added to it (without NOT NULL: its old rows have none).
+    added = "\n".join(
+        f"alter table {RAW_TABLE} add column if not exists {name} {kind.replace(' not null', '')};"
+        for name, kind in columns.items()
+    )
+    return f"create table if not exists {RAW_TABLE} (\n    {create}\n);\n{added}\n"
+
+
+_AUDIT_DDL = f"""
+create table if not exists {FILES_TABLE} (
+    file_name       varchar not null,
+    sha256          varchar not null,
+    flow            varchar,
+    months          varchar,
+    rows            bigint,
+    status          varchar not null,
+    reason          varchar,
+    vintage         integer,
+    seen_at         timestamptz not null,
+    size_bytes      bigint not null,
+    mtime_ns        bigint not null,
+    encoding        varchar,
+    header_language varchar,
+    currencies      varchar,
+    release_label   varchar, -- 'flash', 'detailed' or 'revised' when the file name says so
+    detail          varchar, -- the traceback of an unexpected error that quarantined the file
+    warning         varchar  -- loaded, but worth a look (e.g. names that match no code list)
+);
+
+-- Added after the first release: warehouses built before get the columns here.
+alter table {FILES_TABLE} add column if not exists release_label varchar;
+alter table {FILES_TABLE} add column if not exists detail varchar;
+alter table {FILES_TABLE} add column if not exists warning varchar;
+
+-- A month of a file that failed a blocking check: its lines stay in the raw layer, out of the marts.
+create table if not exists {HELD_TABLE} (
+    flow            varchar not null,
+    month           date not null,
+    vintage         integer not null,
+    file_name       varchar not null,
+    check_name      varchar not null,
+    reason          varchar not null,
+    held_at         timestamptz not null
+);
+
+-- Every publish, with the newest vintage it included: later vintages are not published yet.
+create table if not exists {PUBLISHES_TABLE} (
+    published_at    timestamptz not null,
+    last_vintage    integer not null,
+    path            varchar not null
+);
+
+-- The latest outcome of each expectation-suite check per month: what readers see as its quality status.
+create table if not exists {CHECK_OUTCOMES_TABLE} (
+    month           date not null,
+    check_name      varchar not null,
+    status          varchar not null,  -- 'passed' | 'warning' | 'error'
+    summary         varchar,
+    checked_at      timestamptz not null
+);
+
+-- Months a dbt build failed for: their marts may be half-built, so nothing is published until a
+-- build of those months succeeds.
+create table if not exists {FAILED_BUILDS_TABLE} (
+    first_month     date not null,
+    last_month      date not null,
+    reason          varchar not null,
+    failed_at       timestamptz not null
+);
+
+-- A later vintage replaces an earlier one per (flow, month, commodity): a file holding only magnets
+-- for a month revises the magnets and leaves that month's other codes as they were. Year-to-date
+-- (cumulative) files are vintages of their own kind: dbt derives months from them. A held-back month
+-- of a file is skipped, so the month keeps its earlier vintage.
+create or replace view {CURRENT_VIEW} as
+select l.*
+from {RAW_TABLE} as l
+where not exists (
+    select 1 from {HELD_TABLE} as h where h.vintage = l.vintage and h.flow = l.flow and h.month = l.month
+)
+qualify l.vintage = max(l.vintage) over (partition by l.flow, l.month, l.hs_code, l.period_kind);
+"""
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(
+        "create schema if not exists raw; create schema if not exists audit;"
+        "create sequence if not exists audit.vintage_seq start 1;"
+    )
+    con.execute(_raw_table_ddl())
+    con.execute(_AUDIT_DDL)
+
+
+def connect_build_db(warehouse: Warehouse) -> duckdb.DuckDBPyConnection:
+    warehouse.ensure()
+    con = duckdb.connect(str(warehouse.build_db), config={"memory_limit": BUILD_MEMORY_LIMIT})
+    ensure_schema(con)
+    return con
+
+
+@contextmanager
+def build_db(warehouse: Warehouse, timeout_s: float = 600.0) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The build database, opened by one process at a time: DuckDB refuses a second one anyway, and
+    the writer lock makes the others wait instead of failing on DuckDB's file lock."""
+    with warehouse.writer_lock(timeout_s):
+        con = connect_build_db(warehouse)
+        try:
+            yield con
+        finally:
+            con.close()
+
+
+def recorded_files(warehouse: Warehouse) -> set[tuple[str, str]] | None:
+    """(file name, sha256) of every file the warehouse has recorded; None while a load holds the database.
+
+    Taking the writer lock without waiting means a reader here can never make a starting load fail
+    on DuckDB's file lock.
+    """
+    if not warehouse.build_db.exists():
+        return set()
+    try:
+        with build_db(warehouse, timeout_s=0) as con:
+            return set(con.execute(f"select file_name, sha256 from {FILES_TABLE}").fetchall())
+    except TimeoutError:
+        return None
+
+
+def last_published_vintage(con: duckdb.DuckDBPyConnection) -> int:
+    [(vintage,)] = con.execute(f"select coalesce(max(last_vintage), 0) from {PUBLISHES_TABLE}").fetchall()
+    return int(vintage)
+
+
+def record_publish(con: duckdb.DuckDBPyConnection, published_at: datetime, last_vintage: int, path: str) -> None:
+    con.execute(f"insert into {PUBLISHES_TABLE} values (?, ?, ?)", [published_at, last_vintage, path])
+
+
+INTERRUPTED_BUILD = "the dbt build started but did not finish (killed or crashed); the next load builds it again"
+
+
+def record_build(con: duckdb.DuckDBPyConnection, first: date, last: date, error: str | None) -> None:
+    """The latest dbt build of the months: failed or unfinished (`error`), or succeeded (None), which clears
+    earlier failures inside them. A build records INTERRUPTED_BUILD before it starts, so a kill mid-build
+    leaves its months unpublishable until a build of them succeeds."""
+    con.execute(f"delete from {FAILED_BUILDS_TABLE} where first_month >= ? and last_month <= ?", [first, last])
+    if error is not None:
+        con.execute(f"insert into {FAILED_BUILDS_TABLE} values (?, ?, ?, ?)", [first, last, error, datetime.now(UTC)])
+
+
+def failed_build_ranges(con: duckdb.DuckDBPyConnection) -> list[tuple[date, date]]:
+    return con.execute(f"select first_month, last_month from {FAILED_BUILDS_TABLE}").fetchall()
+
+
+def unaudited_builds(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Month ranges whose last dbt build failed: their marts may be half-built and must not be published."""
+    rows = con.execute(
+        f"""select strftime(first_month, '%Y-%m') || '..' || strftime(last_month, '%Y-%m') || ': ' || reason
+            from {FAILED_BUILDS_TABLE} order by failed_at"""
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def record_check_outcomes(
+    con: duckdb.DuckDBPyConnection, check_name: str, outcomes: dict[date, tuple[str, str | None]]
+) -> None:
+    """The check's latest status ('passed' | 'warning' | 'error') and summary per month, replacing earlier ones."""
+    checked_at = datetime.now(UTC)
+    con.begin()
+    try:
+        for month, (status, summary) in outcomes.items():
+            con.execute(f"delete from {CHECK_OUTCOMES_TABLE} where check_name = ? and month = ?", [check_name, month])
+            con.execute(
+                f"insert into {CHECK_OUTCOMES_TABLE} values (?, ?, ?, ?, ?)",
+                [month, check_name, status, summary, checked_at],
+            )
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise
