@@ -27,12 +27,13 @@ lint: install
 	$(BIN)/ruff check .
 
 test: parse lint
+	$(BIN)/dg check defs
 	$(BIN)/python -m pytest
 
 dev: parse
 	mkdir -p $(WAREHOUSE_DIR)/dagster_home
-	cp dagster.yaml $(WAREHOUSE_DIR)/dagster_home/
-	PATH=$(CURDIR)/$(BIN):$$PATH DAGSTER_HOME=$(WAREHOUSE_DIR)/dagster_home $(BIN)/dagster dev -m orchestration.definitions -h 127.0.0.1 -p 3000
+	cp orchestration/dagster.yaml $(WAREHOUSE_DIR)/dagster_home/
+	PATH=$(CURDIR)/$(BIN):$$PATH DAGSTER_HOME=$(WAREHOUSE_DIR)/dagster_home $(BIN)/dg dev -h 127.0.0.1 -p 3000
 
 docs: parse
 	$(BIN)/rare-earth docs

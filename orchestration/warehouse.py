@@ -15,6 +15,9 @@ from pathlib import Path
 from orchestration.progress import logger as progress
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+# The Dagster instance every warehouse's DAGSTER_HOME gets (one run at a time, run monitoring); not at the
+# repository's top, where `dg dev` would find it and warn that DAGSTER_HOME overrides it.
+INSTANCE_CONFIG = Path(__file__).resolve().parent / "dagster.yaml"
 
 
 class LoadRunning(RuntimeError):

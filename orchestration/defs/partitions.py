@@ -1,8 +1,8 @@
-"""Monthly partitions shared by every partitioned asset, and the month range a run covers."""
+"""Monthly partitions shared by every monthly asset, and the month range a run covers."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 import dagster as dg
 
@@ -11,18 +11,30 @@ from orchestration.gacc import FIRST_MONTH
 # The last partition is the last complete month: customs publish month M during month M+1.
 monthly_partitions = dg.MonthlyPartitionsDefinition(start_date=FIRST_MONTH.isoformat())
 
-# One run for a range of months: a Dagster run costs seconds of fixed overhead on these machines.
-single_run = dg.BackfillPolicy.single_run()
+# What every monthly asset declares. No backfill policy: Dagster 1.13's launch dialog compares the assets'
+# policies by object identity and warns of "varying backfill policies" whenever two assets have one, even
+# the same. A range launched from the UI therefore runs month by month; `rare-earth load`, the sensor and
+# the schedule give a range to one run through its tags (`partition_range_tags`).
+MONTHLY = {"partitions_def": monthly_partitions}
 
-# What every monthly asset declares: the partitions, and one run for a range of them.
-MONTHLY = {"partitions_def": monthly_partitions, "backfill_policy": single_run}
+RANGE_START, RANGE_END, PARTITION = (
+    "dagster/asset_partition_range_start",
+    "dagster/asset_partition_range_end",
+    "dagster/partition",
+)
 
 
 def month_range(context: dg.AssetExecutionContext | dg.AssetCheckExecutionContext) -> tuple[date, date]:
-    """First and last month (as first-of-month dates) of the partitions this run materialises."""
-    window = context.partition_time_window
-    last = (window.end - timedelta(days=1)).date()
-    return window.start.date(), last.replace(day=1)
+    """First and last month (as first-of-month dates) of the run: its partition or range of partitions.
+
+    Read from the run's tags, so that the unpartitioned steps of a monthly run (checks, dimensions) see
+    the same months as the partitioned ones; a run of unpartitioned assets alone covers every month.
+    """
+    tags = context.run.tags
+    first, last = tags.get(RANGE_START, tags.get(PARTITION)), tags.get(RANGE_END, tags.get(PARTITION))
+    if first is None or last is None:
+        return FIRST_MONTH, latest_month()
+    return date.fromisoformat(first), date.fromisoformat(last)
 
 
 def partition_key(month: date) -> str:
@@ -33,10 +45,7 @@ def partition_key(month: date) -> str:
 
 def partition_range_tags(first: date, last: date) -> dict[str, str]:
     """Run tags asking for one run over a range of monthly partitions (what a single-run backfill sets)."""
-    return {
-        "dagster/asset_partition_range_start": partition_key(first),
-        "dagster/asset_partition_range_end": partition_key(last),
-    }
+    return {RANGE_START: partition_key(first), RANGE_END: partition_key(last)}
 
 
 def latest_month() -> date:

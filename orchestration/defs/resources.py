@@ -1,4 +1,4 @@
-"""The one resource every asset shares: where the warehouse folder is."""
+"""The resources of the code location: the warehouse folder every asset shares, and dbt."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import dagster as dg
 import duckdb
 
 from orchestration.build_database import build_db
+from orchestration.defs.transform.project import dbt_resource
 from orchestration.runs import process_tags, recover_dead_runs
 from orchestration.warehouse import Warehouse
 
@@ -33,3 +34,8 @@ class WarehouseResource(dg.ConfigurableResource):
         instance.add_run_tags(run.run_id, process_tags())
         for recovered in recover_dead_runs(instance, current_run_id=run.run_id):
             context.log.warning(recovered.recovered())
+
+
+@dg.definitions
+def resources() -> dg.Definitions:
+    return dg.Definitions(resources={"warehouse": WarehouseResource(), "dbt": dbt_resource()})

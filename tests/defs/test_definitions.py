@@ -12,7 +12,8 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from orchestration.definitions import defs
+from orchestration.definitions import load_definitions
+from orchestration.defs.house_rules import DUE_EACH_MONTH
 from orchestration.defs.ingest.assets import landing_folder, raw_customs_lines
 from orchestration.defs.ingest.sensors import landing_folder_sensor
 from orchestration.defs.resources import WarehouseResource
@@ -20,19 +21,44 @@ from orchestration.sample import write_sample_files
 
 
 def test_the_code_location_loads_with_ingest_assets_sensor_and_schedule() -> None:
-    repo = defs.get_repository_def()
+    repo = load_definitions().get_repository_def()
     keys = {key.to_user_string() for key in repo.asset_graph.get_all_asset_keys()}
     assert {"landing/gacc_files", "raw/customs_lines"} <= keys
     assert repo.has_job("monthly_load")
     assert repo.get_sensor_def("landing_folder_sensor").job_name == "monthly_load"
     schedule = repo.get_schedule_def("after_detailed_release")
     assert schedule.cron_schedule == "0 6 21 * *"
-    groups = {repo.asset_graph.get(k).group_name for k in repo.asset_graph.get_all_asset_keys()}
-    assert {"ingest", "staging", "intermediate", "marts"} <= groups
     raw = repo.asset_graph.get(dg.AssetKey(["raw", "customs_lines"]))
-    assert raw.group_name == "ingest"
     assert isinstance(raw.partitions_def, dg.MonthlyPartitionsDefinition)
     assert raw.partitions_def.get_first_partition_key() == "2015-01-01"
+
+
+def test_every_asset_is_grouped_by_its_key_prefix_versioned_and_due_after_the_release() -> None:
+    graph = load_definitions().get_repository_def().asset_graph
+    nodes = {key.to_user_string(): graph.get(key) for key in graph.get_all_asset_keys()}
+    assert {node.group_name for node in nodes.values()} == {
+        "landing", "raw", "reference", "staging", "intermediate", "marts", "serving", "quality", "reports"
+    }  # fmt: skip
+    for name, node in nodes.items():
+        assert node.group_name == node.key.path[0], name
+        if name == "landing/gacc_files":  # files people drop in: nothing materialises them
+            continue
+        assert node.code_version, name
+        assert node.freshness_policy == DUE_EACH_MONTH, name
+    assert (DUE_EACH_MONTH.deadline_cron, DUE_EACH_MONTH.timezone) == ("0 0 22 * *", "Asia/Shanghai")
+
+
+def test_only_what_is_monthly_by_nature_is_partitioned_by_month_and_checks_are_not() -> None:
+    graph = load_definitions().get_repository_def().asset_graph
+    unpartitioned = {k.to_user_string() for k in graph.get_all_asset_keys() if graph.get(k).partitions_def is None}
+    assert unpartitioned == {
+        "landing/gacc_files", "reference/dim_partner_codes", "reference/dim_product_codes",
+        "reference/published_figures", "marts/dim_partner", "marts/dim_product", "quality/data_docs",
+        "reports/monthly_report", "serving/postgres_replica",
+    }  # fmt: skip
+    for name in ("raw_month", "staged_month", "marts_month"):
+        [key] = [k for k in graph.asset_check_keys if k.name == f"{name}_expectations"]
+        assert graph.get_check_spec(key).partitions_def is None
 
 
 @pytest.fixture
@@ -121,7 +147,7 @@ def test_the_sensor_skips_files_a_cli_load_already_took_unless_a_load_holds_the_
 
 
 def test_lineage_runs_from_the_landing_folder_to_every_mart_without_gaps() -> None:
-    graph = defs.get_repository_def().asset_graph
+    graph = load_definitions().get_repository_def().asset_graph
     for mart in ("fct_trade_monthly", "exports_by_group_monthly", "magnet_exports_monthly", "monthly_headlines"):
         ancestors, frontier = set(), [dg.AssetKey(["marts", mart])]
         while frontier:
@@ -144,7 +170,8 @@ def test_after_a_run_held_a_month_back_a_sensor_launches_the_months_that_passed(
 
     from orchestration.defs.jobs import PUBLISHES_WHAT_PASSED_IN
     from orchestration.defs.partitions import partition_range_tags
-    from orchestration.defs.quality.checks import raw_month_expectations
+    from orchestration.defs.quality.checks import expectation_check
+    from orchestration.quality.suites import SUITES
     from orchestration.defs.serving.sensors import publish_months_that_passed
 
     exports = tmp_path / "landing" / "exports"
@@ -153,6 +180,7 @@ def test_after_a_run_held_a_month_back_a_sensor_launches_the_months_that_passed(
     (exports / "nov.csv").write_text(render_csv(ZH_HEADER, [good]), encoding="utf-8")
     (exports / "dup_2025-12.csv").write_text(render_csv(ZH_HEADER, [["202512", *good[1:]]] * 2), encoding="utf-8")
     resources = {"warehouse": WarehouseResource(warehouse_dir=str(tmp_path))}
+    raw_month_expectations = expectation_check(next(suite for suite in SUITES if suite.name == "raw_month"))
     tags = partition_range_tags(date(2025, 11, 1), date(2025, 12, 1))
     with dg.instance_for_test() as instance:
         failed = dg.materialize(

@@ -19,7 +19,7 @@ import pytest
 from conftest import SampleLoad
 from playwright.sync_api import Page, expect, sync_playwright
 
-from orchestration.warehouse import REPO_ROOT
+from orchestration.warehouse import INSTANCE_CONFIG, REPO_ROOT
 
 pytestmark = pytest.mark.slow
 
@@ -51,7 +51,7 @@ def dagster_ui(sample_load: SampleLoad, tmp_path: Path) -> Iterator[str]:
     )
     home = warehouse / "dagster_home"
     home.mkdir()
-    shutil.copyfile(REPO_ROOT / "dagster.yaml", home / "dagster.yaml")
+    shutil.copyfile(INSTANCE_CONFIG, home / "dagster.yaml")
     port = _free_port()
     bin_dir = Path(sys.executable).parent
     log = (tmp_path / "dagster_dev.log").open("w")

@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from orchestration.defs.code_versions import source_version
 from orchestration.defs.partitions import MONTHLY, month_range
 from orchestration.defs.resources import WarehouseResource
 from orchestration.loading.ingest import ingest_landing
@@ -15,7 +16,6 @@ landing_folder = dg.AssetSpec(
         "Raw China Customs (GACC) downloads dropped into $WAREHOUSE_DIR/landing/: GB18030 or UTF-8 CSV "
         "or XLSX, Chinese or English headers; the flow comes from the path (exports/ or imports/)."
     ),
-    group_name="ingest",
     kinds={"csv", "xlsx"},
     owners=[OWNER],
 )
@@ -29,8 +29,10 @@ landing_folder = dg.AssetSpec(
         "sha256, row number, vintage, load time). A file loads in one transaction or is quarantined; "
         "`raw.current_customs_lines` shows the latest vintage per flow, month and commodity."
     ),
-    group_name="ingest",
     **MONTHLY,
+    code_version=source_version(
+        __name__, "orchestration.gacc", "orchestration.loading", "orchestration.build_database"
+    ),
     kinds={"duckdb", "python"},
     owners=[OWNER],
     pool="duckdb_writer",

@@ -2,21 +2,20 @@
 
 import dagster as dg
 
-from orchestration.defs.partitions import MONTHLY
+from orchestration.defs.code_versions import source_version
 from orchestration.defs.resources import WarehouseResource
-from orchestration.defs.serving.assets import publish_warehouse
+from orchestration.defs.serving.assets import PUBLISHED
 from orchestration.quality.data_docs import render_warehouse_data_docs
 
 
 @dg.asset(
     key=["quality", "data_docs"],
-    deps=[publish_warehouse],
+    deps=[PUBLISHED],
     description=(
         "$WAREHOUSE_DIR/docs/gx/index.html: the expectation suites of expectations/ and their validation of the "
         "latest month, as offline HTML (GX's CDN assets dropped, its stylesheet inlined), with the held-back months."
     ),
-    group_name="quality",
-    **MONTHLY,
+    code_version=source_version(__name__, "orchestration.quality"),
     kinds={"python", "html"},
     owners=["team:data-engineering"],
     pool="duckdb_writer",

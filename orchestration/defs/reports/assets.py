@@ -4,9 +4,9 @@ import base64
 
 import dagster as dg
 
-from orchestration.defs.partitions import MONTHLY
+from orchestration.defs.code_versions import source_version
 from orchestration.defs.resources import WarehouseResource
-from orchestration.defs.serving.assets import publish_warehouse
+from orchestration.defs.serving.assets import PUBLISHED
 from orchestration.reports.report import build_report
 
 TAKEAWAY_MONTHS = 6
@@ -14,15 +14,14 @@ TAKEAWAY_MONTHS = 6
 
 @dg.asset(
     key=["reports", "monthly_report"],
-    deps=[publish_warehouse],
+    deps=[PUBLISHED],
     description=(
         "$WAREHOUSE_DIR/reports/index.html, one offline HTML page (Vega inline, no network), and a PNG per chart: "
         "US-bound magnets with the trough and the latest month, month-on-month growth of US-bound magnets vs world "
         "magnets vs all rare-earth exports, top magnet destinations now and a year before, the product-group mix, "
         "and each month's headline with its data-quality status. Read from the published marts only."
     ),
-    group_name="reports",
-    **MONTHLY,
+    code_version=source_version(__name__, "orchestration.reports"),
     kinds={"python", "html"},
     owners=["team:analytics-engineering"],
 )

@@ -1,30 +1,29 @@
 """The publish step: after every blocking check and dbt test of the run passed, readers get the new marts."""
 
-from collections.abc import Iterator
-
 import dagster as dg
 
+from orchestration.defs.code_versions import source_version
 from orchestration.defs.partitions import MONTHLY
 from orchestration.defs.resources import WarehouseResource
-from orchestration.defs.transform.assets import rare_earth_dbt_models
+from orchestration.defs.transform.assets import mart_keys
 from orchestration.serving.local_postgres import replica_target
 from orchestration.serving.postgres import replicate_marts
 from orchestration.serving.publish import publish_warehouse as publish
 
-# Every dbt model in the marts schema, so that a new mart is upstream of the publish without a list here.
-MARTS = sorted(key for key in rare_earth_dbt_models.keys if key.path[0] == "marts")
+HOW_TO_CONFIGURE = "set RARE_EARTH_POSTGRES_URL or run `rare-earth serve-bi`"
+PUBLISHED = dg.AssetKey(["serving", "rare_earth_duckdb"])
 
 
 @dg.asset(
-    key=["serving", "rare_earth_duckdb"],
-    deps=MARTS,
+    key=PUBLISHED,
+    deps=mart_keys(),
     description=(
         "$WAREHOUSE_DIR/rare_earth.duckdb (schemas marts and audit, DuckDB 1.5 storage) and "
         "exports/<mart>.parquet, written as new files and swapped in with os.replace: readers see the old "
         "or the new warehouse, never a mix. Runs only when the upstream blocking checks passed."
     ),
-    group_name="serving",
     **MONTHLY,
+    code_version=source_version(__name__, "orchestration.serving"),
     kinds={"duckdb", "parquet"},
     owners=["team:data-engineering"],
     pool="duckdb_writer",
@@ -45,28 +44,28 @@ def publish_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseRes
 
 @dg.asset(
     key=["serving", "postgres_replica"],
-    deps=[publish_warehouse],
+    deps=[PUBLISHED],
     description=(
         "The published marts copied into PostgreSQL schema `marts` for BI tools: COPY into a new schema, renamed "
         "to `marts` in one transaction, column comments from the dbt docs, SELECT granted to the read-only "
         "login. Runs when $RARE_EARTH_POSTGRES_URL is set or the local cluster of `rare-earth serve-bi` runs."
     ),
-    group_name="serving",
-    **MONTHLY,
+    code_version=source_version(__name__, "orchestration.serving"),
     kinds={"postgres"},
     owners=["team:data-engineering"],
-    output_required=False,
 )
-def postgres_replica(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> Iterator[dg.MaterializeResult]:
+def postgres_replica(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     wh = warehouse.get()
     target = replica_target(wh.postgres_dir)
     if target is None:
-        context.log.info("no PostgreSQL replica configured: set RARE_EARTH_POSTGRES_URL or run `rare-earth serve-bi`")
-        return
+        # Recorded, so that the UI says what happened instead of showing the replica as missing.
+        context.log.info(f"no PostgreSQL replica configured: {HOW_TO_CONFIGURE}")
+        return dg.MaterializeResult(metadata={"status": dg.MetadataValue.text(f"not configured: {HOW_TO_CONFIGURE}")})
     report = replicate_marts(wh.published_db, target.conninfo, target.reader_role)
     context.log.info(f"replicated {len(report.tables)} marts to {target.label}")
-    yield dg.MaterializeResult(
+    return dg.MaterializeResult(
         metadata={
+            "status": dg.MetadataValue.text("replicated"),
             "target": target.label,
             "tables": dg.MetadataValue.json(report.tables),
             "dagster/row_count": sum(report.tables.values()),

@@ -5,10 +5,11 @@ from datetime import UTC, datetime
 import dagster as dg
 
 from orchestration.defs.jobs import LAUNCHED_BY_CLI, PUBLISHES_WHAT_PASSED_IN, monthly_load
+from orchestration.defs.partitions import PARTITION, RANGE_END, RANGE_START
 from orchestration.defs.resources import WarehouseResource
 from orchestration.loading.holds import publishable_after_failure
 
-PARTITION_TAGS = ("dagster/partition", "dagster/asset_partition_range_start", "dagster/asset_partition_range_end")
+PARTITION_TAGS = (PARTITION, RANGE_START, RANGE_END)
 
 
 @dg.run_failure_sensor(

@@ -1,5 +1,7 @@
 """dbt models, seeds and tests as Dagster assets and checks, partitioned by month like the ingest."""
 
+import contextlib
+import io
 import json
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -9,23 +11,24 @@ import duckdb
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
 from orchestration.build_database import BUILD_MEMORY_LIMIT, INTERRUPTED_BUILD, record_build
-from orchestration.defs.partitions import month_range, monthly_partitions, single_run
+from orchestration.defs.partitions import month_range, monthly_partitions
 from orchestration.defs.resources import WarehouseResource
 from orchestration.defs.transform.project import rare_earth_dbt
 from orchestration.loading.summary import relation_shape
+from orchestration.progress import dbt_log
 from orchestration.progress import logger as progress
 
 OWNER = "team:analytics-engineering"
 
 
 class RareEarthTranslator(DagsterDbtTranslator):
-    """Groups by dbt folder (staging, intermediate, marts) and keys by schema, e.g. marts/fct_trade_monthly."""
+    """Keys by schema (e.g. marts/fct_trade_monthly); monthly partitions except for reference data."""
 
-    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
-        if dbt_resource_props["resource_type"] == "seed":
-            return "staging"
-        fqn = dbt_resource_props.get("fqn", [])
-        return fqn[1] if len(fqn) > 2 else "marts"
+    def get_partitions_def(self, dbt_resource_props: Mapping[str, Any]) -> dg.PartitionsDefinition | None:
+        # Seeds and dimensions describe codes, not months: each build rewrites them whole.
+        if dbt_resource_props["resource_type"] == "seed" or dbt_resource_props["name"].startswith("dim_"):
+            return None
+        return monthly_partitions
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
         if dbt_resource_props["resource_type"] in ("model", "seed"):
@@ -63,6 +66,16 @@ translator = RareEarthTranslator(
 )
 
 
+def mart_keys() -> list[dg.AssetKey]:
+    """Every dbt model in the marts schema: a new mart is upstream of the publish without a list to edit."""
+    nodes = json.loads(rare_earth_dbt.manifest_path.read_text())["nodes"].values()
+    return sorted(
+        translator.get_asset_key(node)
+        for node in nodes
+        if node["resource_type"] == "model" and node["schema"] == "marts"
+    )
+
+
 def _relations() -> dict[str, str]:
     manifest = json.loads(rare_earth_dbt.manifest_path.read_text())
     return {
@@ -76,8 +89,6 @@ def _relations() -> dict[str, str]:
     manifest=rare_earth_dbt.manifest_path,
     project=rare_earth_dbt,
     dagster_dbt_translator=translator,
-    partitions_def=monthly_partitions,
-    backfill_policy=single_run,
     pool="duckdb_writer",
 )
 def rare_earth_dbt_models(
@@ -93,8 +104,11 @@ def rare_earth_dbt_models(
     with wh.writer_lock():
         # dbt-duckdb holds the database for the whole build, so row counts and column types are read
         # after it exits (dagster-dbt's fetch_row_counts would race it for DuckDB's file lock).
-        invocation = dbt.cli(args, context=context, raise_on_error=False)
-        events = list(invocation.stream())
+        log = DbtLog()
+        with contextlib.redirect_stdout(log):  # dagster-dbt echoes every dbt event to stdout
+            invocation = dbt.cli(args, context=context, raise_on_error=False)
+            events = list(invocation.stream())
+        context.log.info(f"dbt's log:\n{log.text()}")
         relations = _relations()
         con = duckdb.connect(str(wh.build_db), read_only=True, config={"memory_limit": BUILD_MEMORY_LIMIT})
         try:
@@ -107,6 +121,28 @@ def rare_earth_dbt_models(
         record_build(con, first, last, error)
     if error is not None:
         raise dg.Failure(f"dbt build failed for {first:%Y-%m}..{last:%Y-%m}: {error}")
+
+
+class DbtLog(io.TextIOBase):
+    """dbt's log lines as dagster-dbt writes them: kept for the run's event log and passed on, one by one,
+    to the `rare_earth.dbt` logger (the CLI shows them with --verbose, or when the build failed)."""
+
+    def __init__(self) -> None:
+        self._lines: list[str] = []
+        self._partial = ""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        *complete, self._partial = (self._partial + text).split("\n")
+        for line in complete:
+            self._lines.append(line)
+            dbt_log.info(line)
+        return len(text)
+
+    def text(self) -> str:
+        return "\n".join([*self._lines, self._partial]).strip()
 
 
 def _with_shape(con: duckdb.DuckDBPyConnection, relations: dict[str, str], event: Any) -> Any:

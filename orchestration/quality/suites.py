@@ -1,0 +1,95 @@
+"""The expectation suites, declared once: a new suite is its JSON in expectations/ plus one entry here.
+
+Each entry says which asset the suite guards, which rows it validates (a frame picked by SQL from the
+build database), how those rows are grouped (a failing group is what gets held back) and which columns
+locate an unexpected value. The Dagster checks, Data Docs and the tests all read this registry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from orchestration.quality.frames import (
+    RAW_MONTH_GROUPS,
+    RAW_MONTH_LOCATE_BY,
+    marts_month_frame,
+    raw_month_frame,
+    raw_month_parameters,
+    staged_month_frame,
+)
+from orchestration.quality.runner import SuiteReport, run_suite_by
+
+FrameOf = Callable[[duckdb.DuckDBPyConnection, date, date], pd.DataFrame]
+
+
+def _no_parameters(first: date, last: date) -> dict[str, Any]:
+    return {}
+
+
+@dataclass(frozen=True)
+class Suite:
+    name: str  # expectations/<name>.json
+    asset_key: tuple[str, ...]
+    description: str
+    frame: FrameOf
+    group_by: tuple[str, ...] = ("month",)
+    locate_by: tuple[str, ...] = ()
+    parameters: Callable[[date, date], dict[str, Any]] = field(default=_no_parameters)
+    # Files this run's ingest quarantined fail the check too: their months must not look as if none came.
+    counts_quarantined_files: bool = False
+
+    @property
+    def check_name(self) -> str:
+        return f"{self.name}_expectations"
+
+    def validate(self, rows: pd.DataFrame, first: date, last: date) -> dict[tuple[Any, ...], SuiteReport]:
+        """One report per group of the months' rows (from `frame`), keyed by the group's values, month first."""
+        return run_suite_by(self.name, rows, self.group_by, self.parameters(first, last), locate_by=self.locate_by)
+
+
+def _raw_lines(con: duckdb.DuckDBPyConnection, first: date, last: date) -> pd.DataFrame:
+    return pd.concat([raw_month_frame(con, flow, first, last) for flow in ("export", "import")])
+
+
+SUITES: tuple[Suite, ...] = (
+    Suite(
+        name="raw_month",
+        asset_key=("raw", "customs_lines"),
+        description=(
+            "columns, 8-digit codes, known partners, non-negative quantities, kilograms for rare-earth codes, rows "
+            "of the run's months, no 10,000-row file, no duplicate keys; and no file quarantined by this run"
+        ),
+        frame=_raw_lines,
+        group_by=RAW_MONTH_GROUPS,
+        locate_by=RAW_MONTH_LOCATE_BY,
+        parameters=raw_month_parameters,
+        counts_quarantined_files=True,
+    ),
+    Suite(
+        name="staged_month",
+        asset_key=("marts", "fct_trade_monthly"),
+        description=(
+            "(warnings) every code joins to dim_product and dim_partner; value per kilogram within 1/5 to 5 times "
+            "its commodity's median over the earlier months"
+        ),
+        frame=staged_month_frame,
+        locate_by=("source_file", "hs_code", "partner_code", "usd_per_kg"),
+    ),
+    Suite(
+        name="marts_month",
+        asset_key=("marts", "exports_by_group_monthly"),
+        description=(
+            "WORLD = sum over partners, YTD = sum of the months, all_rare_earth = its four groups (errors, blocking "
+            "the publish); month-on-month moves beyond the series' historical band (warnings naming the series and "
+            "the size of the move)"
+        ),
+        frame=marts_month_frame,
+        locate_by=("series", "month", "mom_pct", "band"),
+    ),
+)
