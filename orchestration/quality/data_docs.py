@@ -18,8 +18,8 @@ import pandas as pd
 from orchestration.build_database import build_db
 from orchestration.loading.holds import held_months
 from orchestration.loading.summary import loaded_months
-from orchestration.quality.frames import marts_month_frame, raw_month_frame, raw_month_parameters, staged_month_frame
-from orchestration.quality.runner import EXPECTATIONS_DIR, gx_suite, gx_validation
+from orchestration.quality.runner import gx_suite, gx_validation
+from orchestration.quality.suites import SUITES
 from orchestration.warehouse import Warehouse
 
 _NETWORK_TAG = re.compile(
@@ -74,7 +74,7 @@ def render_data_docs(out: Path, validations: list[ValidationPage], held: list[st
     view = DefaultJinjaPageView()
     (out / "suites").mkdir(parents=True, exist_ok=True)
     (out / "validations").mkdir(parents=True, exist_ok=True)
-    suites = sorted(path.stem for path in EXPECTATIONS_DIR.glob("*.json"))
+    suites = [suite.name for suite in SUITES]
     for suite in suites:
         page = view.render(ExpectationSuitePageRenderer().render(gx_suite(suite)))
         (out / "suites" / f"{suite}.html").write_text(offline(page), encoding="utf-8")
@@ -115,14 +115,12 @@ def render_warehouse_data_docs(warehouse: Warehouse) -> Path:
         month = max(m.month for m in loaded_months(con))
         pages = [
             ValidationPage(
-                "raw_month",
-                f"raw_month {month:%Y-%m} {flow}",
-                raw_month_frame(con, flow, month, month),
-                raw_month_parameters(month, month),
+                suite.name,
+                f"{suite.name} {month:%Y-%m}",
+                suite.frame(con, month, month),
+                suite.parameters(month, month),
             )
-            for flow in ("export", "import")
+            for suite in SUITES
         ]
-        for suite, frame_of in (("staged_month", staged_month_frame), ("marts_month", marts_month_frame)):
-            pages.append(ValidationPage(suite, f"{suite} {month:%Y-%m}", frame_of(con, month, month)))
         held = [h.summary() for h in held_months(con)]
     return render_data_docs(warehouse.docs_dir / "gx", pages, held)

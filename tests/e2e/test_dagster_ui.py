@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -33,7 +34,8 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-LOCATION = "orchestration.definitions"
+LOCATION = "rare_earth"  # [tool.dg.project] code_location_name
+SAMPLE_MONTHS = 24
 
 
 def _free_port() -> int:
@@ -44,19 +46,17 @@ def _free_port() -> int:
 
 @pytest.fixture
 def dagster_ui(sample_load: SampleLoad, tmp_path: Path) -> Iterator[str]:
-    """`make dev` on a copy of the sample warehouse, on a free loopback port; every process stopped after."""
+    """`make dev` (`dg dev`) on a copy of the sample warehouse, with the Dagster instance that recorded the
+    sample load, on a free loopback port; every process stopped after."""
     warehouse = tmp_path / "warehouse"
-    shutil.copytree(
-        sample_load.warehouse, warehouse, ignore=shutil.ignore_patterns("dagster_home", "postgres", "*.lock")
-    )
+    shutil.copytree(sample_load.warehouse, warehouse, ignore=shutil.ignore_patterns("postgres", "*.lock"))
     home = warehouse / "dagster_home"
-    home.mkdir()
     shutil.copyfile(INSTANCE_CONFIG, home / "dagster.yaml")
     port = _free_port()
     bin_dir = Path(sys.executable).parent
     log = (tmp_path / "dagster_dev.log").open("w")
     server = subprocess.Popen(
-        [str(bin_dir / "dagster"), "dev", "-m", LOCATION, "-h", "127.0.0.1", "-p", str(port)],
+        [str(bin_dir / "dg"), "dev", "-h", "127.0.0.1", "-p", str(port)],
         env={
             **os.environ,
             "WAREHOUSE_DIR": str(warehouse),
@@ -141,6 +141,19 @@ def _dismiss_welcome(page: Page) -> None:
         skip.click()
 
 
+def _expect_loaded_months_not_missing(page: Page, url: str, screenshot: Path) -> None:
+    """The job's Partitions page counts as missing only the months that were never loaded."""
+    page.goto(f"{url}/locations/{LOCATION}/jobs/monthly_load/partitions", wait_until="networkidle")
+    _dismiss_welcome(page)
+    body = page.locator("body")
+    expect(body).to_contain_text("Missing partitions", timeout=60_000)
+    text = body.inner_text()
+    total = int(re.search(r"(\d+)\s*Total partitions", text).group(1))  # type: ignore[union-attr]
+    missing = int(re.search(r"(\d+)\s*Missing partitions", text).group(1))  # type: ignore[union-attr]
+    page.screenshot(path=screenshot)
+    assert missing == total - SAMPLE_MONTHS, f"{missing} of {total} partitions missing, see {screenshot}"
+
+
 def test_a_data_engineer_sees_the_graph_launches_a_month_and_reads_the_report_metadata(
     dagster_ui: str, tmp_path: Path
 ) -> None:
@@ -157,9 +170,26 @@ def test_a_data_engineer_sees_the_graph_launches_a_month_and_reads_the_report_me
             graph = page.locator("body")
             for asset in ("customs_lines", "stg_", "fct_trade_monthly", "monthly_headlines", "rare_earth_duckdb"):
                 expect(graph).to_contain_text(asset, timeout=60_000)
-            for group in ("ingest", "staging", "intermediate", "marts", "serving"):
+            for group in ("raw", "staging", "intermediate", "marts", "serving"):
                 expect(graph).to_contain_text(group)
             page.screenshot(path=tmp_path / "asset_graph.png")
+
+            # The sample load's 24 months are materialised for every asset of the job: none of them missing.
+            _expect_loaded_months_not_missing(page, dagster_ui, tmp_path / "partitions.png")
+            # A check that passed says so, in the list and in its detail.
+            page.goto(f"{dagster_ui}/assets/raw/customs_lines?view=checks", wait_until="networkidle")
+            checks = page.locator("body")
+            expect(checks).to_contain_text("raw_month_expectations", timeout=60_000)
+            expect(checks).to_contain_text("Succeeded")
+            expect(checks).to_contain_text("Passed")
+            expect(checks).not_to_contain_text("Skipped")
+            # The launch dialog of the job: no warning about backfill policies.
+            page.goto(f"{dagster_ui}/locations/{LOCATION}/jobs/monthly_load/partitions", wait_until="networkidle")
+            page.get_by_role("button", name="Materialize…").click()
+            dialog = page.get_by_role("dialog")
+            expect(dialog).to_contain_text("Launch backfill", timeout=60_000)
+            expect(dialog).not_to_contain_text("backfill policies")
+            page.keyboard.press("Escape")
 
             run_id = _launch_monthly_load(dagster_ui, "2025-11-01")
             deadline = time.monotonic() + 600
@@ -169,15 +199,16 @@ def test_a_data_engineer_sees_the_graph_launches_a_month_and_reads_the_report_me
             assert status == "SUCCESS", f"run {run_id} ended {status}: see {tmp_path / 'dagster_dev.log'}"
 
             page.goto(
-                f"{dagster_ui}/assets/reports/monthly_report?view=events&partition=2025-11-01",
+                f"{dagster_ui}/assets/reports/monthly_report?view=events",  # not partitioned: one report
                 wait_until="networkidle",
             )
             _dismiss_welcome(page)
             body = page.locator("body")
-            expect(body).to_contain_text(f"materialized in run {run_id[:8]}", timeout=60_000)
+            expect(body).to_contain_text(re.compile(f"materialized in run {run_id[:8]}", re.IGNORECASE), timeout=60_000)
             expect(body).to_contain_text("key_takeaways")
             expect(body).to_contain_text("2025-05: 46 t")  # the trough, from the report's metadata
             page.screenshot(path=tmp_path / "report_asset.png")
+            _expect_loaded_months_not_missing(page, dagster_ui, tmp_path / "partitions_after_run.png")
         finally:
             browser.close()
     assert (tmp_path / "asset_graph.png").stat().st_size > 10_000
