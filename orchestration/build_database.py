@@ -18,6 +18,8 @@ from orchestration.gacc import RAW_LINE_SCHEMA
 from orchestration.warehouse import Warehouse
 
 RAW_TABLE = "raw.customs_lines"
+# Every raw line flagged is_held and is_current: the one home of those two rules (dbt's staging reads it).
+FLAGGED_VIEW = "raw.flagged_customs_lines"
 CURRENT_VIEW = "raw.current_customs_lines"
 FILES_TABLE = "audit.files"
 HELD_TABLE = "audit.held_months"
@@ -128,17 +130,32 @@ create table if not exists {FAILED_BUILDS_TABLE} (
     failed_at       timestamptz not null
 );
 
--- A later vintage replaces an earlier one per (flow, month, commodity): a file holding only magnets
--- for a month revises the magnets and leaves that month's other codes as they were. Year-to-date
--- (cumulative) files are vintages of their own kind: dbt derives months from them. A held-back month
--- of a file is skipped, so the month keeps its earlier vintage.
-create or replace view {CURRENT_VIEW} as
-select l.*
-from {RAW_TABLE} as l
-where not exists (
-    select 1 from {HELD_TABLE} as h where h.vintage = l.vintage and h.flow = l.flow and h.month = l.month
+-- Every raw line, flagged by the two rules that decide what the marts show (written here only; dbt's
+-- staging reads this view and every model filters on its flags):
+-- is_held: the line's month of its file was held back by a blocking check ({HELD_TABLE}): it stays in
+--   the raw layer, out of the marts.
+-- is_current: the line is of the current vintage. A later vintage replaces an earlier one per (flow, month,
+--   commodity): a file holding only magnets for a month revises the magnets and leaves that month's other
+--   codes as they were. Year-to-date (cumulative) files are vintages of their own kind: dbt derives months
+--   from them. A held-back month of a file is skipped, so the month keeps its earlier vintage.
+create or replace view {FLAGGED_VIEW} as
+with lines as (
+    select
+        l.*,
+        exists (
+            select 1 from {HELD_TABLE} as h where h.vintage = l.vintage and h.flow = l.flow and h.month = l.month
+        ) as is_held
+    from {RAW_TABLE} as l
 )
-qualify l.vintage = max(l.vintage) over (partition by l.flow, l.month, l.hs_code, l.period_kind);
+select
+    *,
+    not is_held and vintage = max(case when not is_held then vintage end)
+        over (partition by flow, month, hs_code, period_kind) as is_current
+from lines;
+
+-- The current lines, with the raw table's columns: what the loader, the holds and the raw suite read.
+create or replace view {CURRENT_VIEW} as
+select * exclude (is_held, is_current) from {FLAGGED_VIEW} where is_current;
 """
 
 

@@ -11,10 +11,18 @@ SEEDS = REPO_ROOT / "dbt_project" / "seeds"
 
 
 @cache
-def rare_earth_product_groups() -> dict[str, str]:
-    """hs_code -> product group (magnets, metals, compounds, ferroalloys) for the rare-earth codes."""
+def rare_earth_code_groups() -> dict[str, str]:
+    """hs_code -> product group for the rare-earth codes (the groups of orchestration.rules)."""
     with (SEEDS / "dim_product_codes.csv").open(encoding="utf-8") as f:
         return {row["hs_code"]: row["product_group"] for row in csv.DictReader(f) if row["is_rare_earth"] == "true"}
+
+
+@cache
+def code_units() -> dict[str, str]:
+    """hs_code -> the code's first unit in English (e.g. Kilogram), for every listed code: what a line
+    without a unit is in (rules.is_kilogram)."""
+    with (SEEDS / "dim_product_codes.csv").open(encoding="utf-8") as f:
+        return {row["hs_code"]: row["unit_en"] for row in csv.DictReader(f)}
 
 
 @cache

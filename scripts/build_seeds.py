@@ -5,7 +5,8 @@ Run from anywhere (paths are relative to the repository)::
     .venv/bin/python scripts/build_seeds.py            # writes dbt_project/seeds/
     .venv/bin/python scripts/build_seeds.py --out DIR  # writes DIR/ instead (tests compare it to the committed seeds)
 
-Python 3.11 standard library only. The output is deterministic: sorted by code, UTF-8 without BOM, ``\\n`` line
+Python 3.11 standard library, and PyYAML to read the product groups from dbt_project.yml (orchestration/rules.py):
+run it with the project's venv. The output is deterministic: sorted by code, UTF-8 without BOM, ``\\n`` line
 endings, minimal CSV quoting, so a rerun on the same inputs gives byte-identical files. A summary (row counts,
 anything repaired or missing) is printed; any inconsistency the script cannot resolve stops it with exit code 1.
 
@@ -39,7 +40,8 @@ repair is reported.
 
 Product groups (the contract of the warehouse)
 ----------------------------------------------
-``magnets`` = 85051110; ``metals`` = every code starting 280530; ``compounds`` = every code starting 2846;
+The vars ``rare_earth_product_groups`` and ``product_group_hs_prefixes`` of dbt_project/dbt_project.yml, their one
+home: ``magnets`` = 85051110; ``metals`` = every code starting 280530; ``compounds`` = every code starting 2846;
 ``ferroalloys`` = 72029991; ``other`` = every other code. ``is_rare_earth`` is true for the first four.
 
 reference/partner_iso3_region.csv (curated by hand; CSV allows no comments, so its rules are here)
@@ -87,6 +89,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO_ROOT))  # run as a script: orchestration/rules.py is beside it, not installed
+
+from orchestration import rules  # noqa: E402
+
 DEFAULT_REFERENCE = REPO_ROOT / "reference"
 DEFAULT_OUT = REPO_ROOT / "dbt_project" / "seeds"
 
@@ -110,12 +116,8 @@ PRODUCT_COLUMNS = (
 )
 PARTNER_COLUMNS = ("partner_code", "name_zh", "name_en", "iso3", "region")
 
-MAGNETS_CODE = "85051110"
-FERROALLOYS_CODE = "72029991"
-METALS_PREFIX = "280530"
-COMPOUNDS_PREFIX = "2846"
-RARE_EARTH_GROUPS = ("magnets", "metals", "compounds", "ferroalloys")
-PRODUCT_GROUPS = (*RARE_EARTH_GROUPS, "other")
+RARE_EARTH_GROUPS = rules.rare_earth_product_groups()
+PRODUCT_GROUPS = (*RARE_EARTH_GROUPS, rules.OTHER_GROUP)
 REGIONS = ("Africa", "Americas", "Asia", "Europe", "Oceania", "Other")
 
 HS_HEADERS = {
@@ -169,15 +171,7 @@ def clean_text(text: str) -> str:
 
 def product_group(hs_code: str) -> str:
     """The warehouse's product group of an 8-digit code (the contract in the module docstring)."""
-    if hs_code == MAGNETS_CODE:
-        return "magnets"
-    if hs_code.startswith(METALS_PREFIX):
-        return "metals"
-    if hs_code.startswith(COMPOUNDS_PREFIX):
-        return "compounds"
-    if hs_code == FERROALLOYS_CODE:
-        return "ferroalloys"
-    return "other"
+    return rules.product_group_of(hs_code)
 
 
 def read_hs_list(path: Path, language: str) -> dict[str, HsRecord]:
@@ -233,9 +227,9 @@ def build_products(zh: dict[str, HsRecord], en: dict[str, HsRecord], report: lis
     report.append(f"hs codes: {len(zh)} in zh list, {len(en)} in en list, {len(set(zh) | set(en))} distinct")
     report.append(f"hs codes only in the zh list ({len(only_zh)}): {', '.join(only_zh) or 'none'}")
     report.append(f"hs codes only in the en list ({len(only_en)}): {', '.join(only_en) or 'none'}")
-    for code in (MAGNETS_CODE, FERROALLOYS_CODE):
-        if code not in zh and code not in en:
-            raise SeedError(f"contract code {code} is in neither hs list")
+    for group, prefix in rules.product_group_hs_prefixes().items():
+        if not any(code.startswith(prefix) for code in (*zh, *en)):
+            raise SeedError(f"contract prefix {prefix} ({group}) matches no code of either hs list")
 
     en_unit_names = canonical_unit_names(en.values())
     rows: list[list[str]] = []

@@ -1,11 +1,10 @@
-{#- The contract's product groups by code, for codes the 2023 list lacks (the seed carries the same
-    groups for every listed code). -#}
+{#- The product group of a commodity code by its prefix (var product_group_hs_prefixes), for codes the
+    2023 list lacks (the seed carries the same groups for every listed code). -#}
 {% macro product_group_of(hs_code) -%}
     case
-        when {{ hs_code }} = '85051110' then 'magnets'
-        when {{ hs_code }} like '280530%' then 'metals'
-        when {{ hs_code }} like '2846%' then 'compounds'
-        when {{ hs_code }} = '72029991' then 'ferroalloys'
+    {%- for group, prefix in var('product_group_hs_prefixes').items() %}
+        when starts_with({{ hs_code }}, '{{ prefix }}') then '{{ group }}'
+    {%- endfor %}
         else 'other'
     end
 {%- endmacro %}

@@ -5,10 +5,11 @@
 -- derived from the cumulative should agree with it. The failing rows name each series (flow, month,
 -- commodity) that differs by more than a tonne, for the months of the run (history is not re-read monthly).
 with monthly as (
-    select flow, month, hs_code, sum(quantity) as quantity_kg
-    from {{ ref('int_customs__current_lines') }}
-    where period_kind = 'month' and coalesce(lower(unit) in ('千克', 'kilogram', 'kilograms', 'kg'), true)
-      and {{ months_of_this_run('month') }}
+    select l.flow, l.month, l.hs_code, sum(l.quantity) as quantity_kg
+    from {{ ref('stg_customs__trade_lines') }} as l
+    left join {{ ref('dim_product_codes') }} as p on p.hs_code = l.hs_code
+    where l.is_current and l.period_kind = 'month' and {{ is_kilogram('l.unit', 'p.unit_en') }}
+      and {{ months_of_this_run('l.month') }}
     group by all
 ),
 derived as (

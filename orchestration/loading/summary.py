@@ -8,7 +8,8 @@ from datetime import date, datetime
 import duckdb
 
 from orchestration.build_database import CURRENT_VIEW, FILES_TABLE
-from orchestration.reference_codes import rare_earth_product_groups
+from orchestration.reference_codes import code_units, rare_earth_code_groups
+from orchestration.rules import OTHER_GROUP, is_kilogram
 
 
 @dataclass(frozen=True)
@@ -28,18 +29,22 @@ class QuarantinedFile:
 
 
 def tonnes_by_group(con: duckdb.DuckDBPyConnection, first: date, last: date) -> dict[str, float]:
-    """Current kilogram quantities, in tonnes, per flow and product group for the months given."""
+    """Current kilogram quantities, in tonnes, per flow and product group for the months given: the marts'
+    tonnes of those months, by the same kilogram rule (rules.is_kilogram). Lines of monthly files only: the
+    months of year-to-date files are differences of cumulatives, which dbt derives."""
     rows = con.execute(
-        f"""select flow, hs_code, sum(quantity_kg) / 1000
+        f"""select flow, hs_code, unit, sum(quantity_kg) / 1000
             from {CURRENT_VIEW}
-            where month between ? and ? and unit in ('千克', 'Kilogram', 'kilogram', 'kg')
+            where month between ? and ? and period_kind = 'month'
             group by all""",
         [first, last],
     ).fetchall()
-    groups = rare_earth_product_groups()
+    groups, units = rare_earth_code_groups(), code_units()
     tonnes: dict[str, float] = {}
-    for flow, hs_code, amount in rows:
-        series = f"{flow}:{groups.get(hs_code, 'other')}"
+    for flow, hs_code, unit, amount in rows:
+        if amount is None or not is_kilogram(unit, units.get(hs_code)):
+            continue
+        series = f"{flow}:{groups.get(hs_code, OTHER_GROUP)}"
         tonnes[series] = tonnes.get(series, 0.0) + float(amount)
     return dict(sorted(tonnes.items()))
 

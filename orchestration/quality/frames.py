@@ -8,7 +8,8 @@ import duckdb
 import pandas as pd
 
 from orchestration.quality.runner import MAX_EXAMPLES
-from orchestration.reference_codes import partner_codes, rare_earth_product_groups
+from orchestration.reference_codes import partner_codes, rare_earth_code_groups
+from orchestration.rules import kilogram_units, rare_earth_product_groups, us_partner_code
 
 # Each month of each file is validated on its own: a failure holds back exactly that month of that file.
 RAW_MONTH_GROUPS = ("month", "flow", "source_file", "vintage")
@@ -26,6 +27,7 @@ def raw_month_frame(con: duckdb.DuckDBPyConnection, flow: str, first: date, last
     the first and last line of the first keys that repeat. An expectation fails on these lines exactly
     when it fails on all lines, its examples are real lines (file and row number), and its unexpected
     count counts these lines only. An expectation on another column needs that column kept here too.
+    The unit is trimmed and lower-cased, as the kilogram rule compares it (rules.kilogram_units).
     """
     return con.execute(
         f"""with current_lines as materialized (
@@ -53,7 +55,7 @@ def raw_month_frame(con: duckdb.DuckDBPyConnection, flow: str, first: date, last
                union
                select vintage, unnest([first_row, last_row]) from repeated_keys)
            select l.flow, l.month, l.hs_code, l.partner_code, l.regime_code, l.province_code,
-                  cast(l.quantity_kg as double) as quantity_kg, l.unit,
+                  cast(l.quantity_kg as double) as quantity_kg, lower(nullif(trim(l.unit), '')) as unit,
                   cast(l.value_usd as double) as value_usd, cast(l.value_cny as double) as value_cny,
                   l.source_file, l.vintage, l.row_number, f.rows as rows_in_file,
                   list_contains($rare_earth_codes, l.hs_code) as is_rare_earth_code
@@ -61,13 +63,14 @@ def raw_month_frame(con: duckdb.DuckDBPyConnection, flow: str, first: date, last
            join deciding as d on d.vintage = l.vintage and d.row_number = l.row_number
            left join audit.files as f on f.vintage = l.vintage
            order by l.vintage, l.row_number""",
-        {"flow": flow, "first": first, "last": last, "rare_earth_codes": list(rare_earth_product_groups())},
+        {"flow": flow, "first": first, "last": last, "rare_earth_codes": list(rare_earth_code_groups())},
     ).df()
 
 
 def raw_month_parameters(first: date, last: date) -> dict[str, object]:
     return {
         "partner_codes": list(partner_codes()),
+        "kilogram_units": list(kilogram_units()),
         "first_month": pd.Timestamp(first),
         "last_month": pd.Timestamp(last),
     }
@@ -83,7 +86,7 @@ def marts_month_frame(con: duckdb.DuckDBPyConnection, first: date, last: date) -
                from groups where partner_code <> 'WORLD' group by all),
            four as (
                select month, partner_code, sum(tonnes) as tonnes from groups
-               where product_group in ('magnets', 'metals', 'compounds', 'ferroalloys') group by all),
+               where list_contains($rare_earth_groups, product_group) group by all),
            months_so_far as (
                select g.month, g.product_group, g.partner_code, sum(earlier.tonnes) as tonnes
                from groups as g join groups as earlier
@@ -114,9 +117,9 @@ def marts_month_frame(con: duckdb.DuckDBPyConnection, first: date, last: date) -
              on s.month = g.month and s.product_group = g.product_group and s.partner_code = g.partner_code
            left join history as h
              on h.month = g.month and h.product_group = g.product_group and h.partner_code = g.partner_code
-           where g.month between ? and ? and g.partner_code in ('WORLD', '502')
+           where g.month between $first and $last and g.partner_code in ('WORLD', $us)
            order by mom_beyond_band desc nulls last, g.month, series""",
-        [first, last],
+        {"first": first, "last": last, "us": us_partner_code(), "rare_earth_groups": list(rare_earth_product_groups())},
     ).df()
 
 

@@ -7,9 +7,10 @@ from datetime import date
 import altair as alt
 import pandas as pd
 
+from orchestration.rules import rare_earth_product_groups
+
 WIDTH = 640
 HEIGHT = 260
-GROUP_ORDER = ["magnets", "metals", "compounds", "ferroalloys"]
 
 
 def us_magnets_chart(us: pd.DataFrame, trough_month: date, trough_tonnes: float) -> alt.LayerChart:
@@ -97,7 +98,12 @@ def mix_chart(mix: pd.DataFrame) -> alt.Chart:
             y=alt.Y(
                 "tonnes:Q", stack="normalize", title="share of rare-earth export tonnes", axis=alt.Axis(format="%")
             ),
-            color=alt.Color("product_group:N", sort=GROUP_ORDER, title=None, legend=alt.Legend(orient="bottom")),
+            color=alt.Color(
+                "product_group:N",
+                sort=list(rare_earth_product_groups()),
+                title=None,
+                legend=alt.Legend(orient="bottom"),
+            ),
             order=alt.Order("group_rank:Q"),
             tooltip=["product_group:N", alt.Tooltip("month:T", format="%Y-%m"), alt.Tooltip("tonnes:Q", format=",.0f")],
         )

@@ -15,8 +15,7 @@ import pandas as pd
 
 from orchestration.progress import logger as progress
 from orchestration.reports import charts
-
-US = "502"
+from orchestration.rules import rare_earth_product_groups, us_partner_code
 
 
 @dataclass(frozen=True)
@@ -30,8 +29,8 @@ class Report:
 
 
 def _frames(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
-    def frame(query: str) -> pd.DataFrame:
-        return con.execute(query).df()
+    def frame(query: str, parameters: dict[str, object] | None = None) -> pd.DataFrame:
+        return con.execute(query, parameters).df()
 
     tables = {
         r[0] for r in con.execute("select table_schema || '.' || table_name from information_schema.tables").fetchall()
@@ -52,8 +51,9 @@ def _frames(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
     )
     return {
         "us": frame(
-            f"""select month, cast(tonnes as double) as tonnes from marts.magnet_exports_monthly
-                where partner_code = '{US}' order by month"""
+            """select month, cast(tonnes as double) as tonnes from marts.magnet_exports_monthly
+               where partner_code = $us order by month""",
+            {"us": us_partner_code()},
         ),
         "headlines": frame("select * from marts.monthly_headlines order by month"),
         "growth": frame(
@@ -63,10 +63,11 @@ def _frames(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
         ),
         "mix": frame(
             """select month, product_group, cast(tonnes as double) as tonnes,
-                      list_position(['magnets', 'metals', 'compounds', 'ferroalloys'], product_group) as group_rank
+                      list_position($groups, product_group) as group_rank
                from marts.exports_by_group_monthly
-               where partner_code = 'WORLD' and product_group in ('magnets', 'metals', 'compounds', 'ferroalloys')
-               order by month, group_rank"""
+               where partner_code = 'WORLD' and list_contains($groups, product_group)
+               order by month, group_rank""",
+            {"groups": list(rare_earth_product_groups())},
         ),
         "destinations": frame(
             """with latest as (select max(month) as month from marts.magnet_exports_monthly),

@@ -171,8 +171,8 @@ def test_after_a_run_held_a_month_back_a_sensor_launches_the_months_that_passed(
     from orchestration.defs.jobs import PUBLISHES_WHAT_PASSED_IN
     from orchestration.defs.partitions import partition_range_tags
     from orchestration.defs.quality.checks import expectation_check
-    from orchestration.quality.suites import SUITES
     from orchestration.defs.serving.sensors import publish_months_that_passed
+    from orchestration.quality.suites import SUITES
 
     exports = tmp_path / "landing" / "exports"
     exports.mkdir(parents=True)

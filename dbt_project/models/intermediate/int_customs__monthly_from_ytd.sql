@@ -6,17 +6,18 @@
 -- cumulative) is kept and flagged, never clipped.
 with ytd as (
     select
-        flow,
-        month,
-        hs_code,
-        partner_code,
-        sum(quantity) filter (where coalesce(lower(unit) in ('千克', 'kilogram', 'kilograms', 'kg'), true)) as quantity_kg,
-        sum(value_usd) as value_usd,
-        sum(value_cny) as value_cny,
-        max(vintage) as vintage,
-        string_agg(distinct source_file, ', ' order by source_file) as source_file
-    from {{ ref('int_customs__current_lines') }}
-    where period_kind = 'ytd'
+        l.flow,
+        l.month,
+        l.hs_code,
+        l.partner_code,
+        sum(l.quantity) filter (where {{ is_kilogram('l.unit', 'p.unit_en') }}) as quantity_kg,
+        sum(l.value_usd) as value_usd,
+        sum(l.value_cny) as value_cny,
+        max(l.vintage) as vintage,
+        string_agg(distinct l.source_file, ', ' order by l.source_file) as source_file
+    from {{ ref('stg_customs__trade_lines') }} as l
+    left join {{ ref('dim_product_codes') }} as p on p.hs_code = l.hs_code
+    where l.is_current and l.period_kind = 'ytd'
     group by all
 ),
 

@@ -15,7 +15,7 @@ by_group as (
     select month, product_group, partner_code, tonnes, value_usd, period_months from exports
     union all
     select month, 'rare_earths_headline', partner_code, tonnes, value_usd, period_months
-    from exports where product_group in ('metals', 'compounds')
+    from exports where product_group in ('{{ var("rare_earths_headline_groups") | join("', '") }}')
     union all
     select month, 'all_rare_earth', partner_code, tonnes, value_usd, period_months from exports
 ),

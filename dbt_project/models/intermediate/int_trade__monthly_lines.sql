@@ -2,17 +2,17 @@
     materialized='incremental', incremental_strategy='delete+insert', unique_key='month',
     on_schema_change='append_new_columns'
 ) }}
--- Current lines summed to month x flow x commodity x partner (over regimes and provinces). Only
+-- Current lines (is_current) summed to month x flow x commodity x partner (over regimes and provinces). Only
 -- kilogram quantities are summed; lines in another unit are kept, counted and summed on their own.
 -- Months of year-to-date files come from int_customs__monthly_from_ytd; a monthly file wins over them
 -- for the commodities it holds.
 with lines as (
     select
         l.*,
-        coalesce(lower(l.unit) in ('千克', 'kilogram', 'kilograms', 'kg'), p.unit_en = 'Kilogram', true) as is_kilogram
-    from {{ ref('int_customs__current_lines') }} as l
+        {{ is_kilogram('l.unit', 'p.unit_en') }} as is_kilogram
+    from {{ ref('stg_customs__trade_lines') }} as l
     left join {{ ref('dim_product_codes') }} as p on p.hs_code = l.hs_code
-    where l.period_kind is distinct from 'ytd' and {{ months_in_run('l.month') }}
+    where l.is_current and l.period_kind is distinct from 'ytd' and {{ months_in_run('l.month') }}
 ),
 
 monthly as (

@@ -21,7 +21,7 @@ figures as (
         all_rare_earth.mom_pct as all_rare_earth_mom_pct
     from months
     left join groups as us
-        on us.month = months.month and us.product_group = 'magnets' and us.partner_code = '502'
+        on us.month = months.month and us.product_group = 'magnets' and us.partner_code = '{{ var("us_partner_code") }}'
     left join groups as world_magnets
         on world_magnets.month = months.month and world_magnets.product_group = 'magnets'
         and world_magnets.partner_code = 'WORLD'

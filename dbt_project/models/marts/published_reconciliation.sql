@@ -17,11 +17,15 @@ with figures as (
 ),
 
 series_groups as (
+    -- The product groups of each series: a group is a series of its own; the roll-ups as in
+    -- int_exports__group_partner_monthly (vars rare_earth_product_groups and rare_earths_headline_groups).
     select * from (values
-        ('magnets', 'magnets'), ('metals', 'metals'), ('compounds', 'compounds'), ('ferroalloys', 'ferroalloys'),
-        ('rare_earths_headline', 'metals'), ('rare_earths_headline', 'compounds'),
-        ('all_rare_earth', 'magnets'), ('all_rare_earth', 'metals'), ('all_rare_earth', 'compounds'),
-        ('all_rare_earth', 'ferroalloys')
+    {%- for group in var('rare_earth_product_groups') %}
+        ('{{ group }}', '{{ group }}'), ('all_rare_earth', '{{ group }}'),
+    {%- endfor %}
+    {%- for group in var('rare_earths_headline_groups') %}
+        ('rare_earths_headline', '{{ group }}'){{ "," if not loop.last }}
+    {%- endfor %}
     ) as t (series, product_group)
 ),
 

@@ -6,13 +6,10 @@
 -- as first loaded and as now (the current vintage), the change, and the files and release labels of
 -- both. Every vintage stays in the raw layer; this shows what each revision changed.
 with lines as (
+    -- Every vintage of a month but those held back (a held month never reached the marts).
     select l.flow, l.month, l.hs_code, l.partner_code, l.vintage, l.quantity, l.unit, l.source_file
     from {{ ref('stg_customs__trade_lines') }} as l
-    where l.period_kind = 'month' and {{ months_in_run('l.month') }}
-      and not exists (
-          select 1 from {{ source('audit', 'held_months') }} as h
-          where h.vintage = l.vintage and h.flow = l.flow and h.month = l.month
-      )
+    where l.period_kind = 'month' and not l.is_held and {{ months_in_run('l.month') }}
 ),
 
 vintages as (
@@ -30,7 +27,7 @@ by_vintage as (
     join vintages as v using (flow, month, hs_code)
     join {{ ref('dim_product_codes') }} as p on p.hs_code = l.hs_code
     where p.product_group <> 'other'
-      and coalesce(lower(l.unit) in ('千克', 'kilogram', 'kilograms', 'kg'), true)
+      and {{ is_kilogram('l.unit', 'p.unit_en') }}
     group by all
 ),
 

@@ -18,6 +18,7 @@ from orchestration.loading.summary import quarantined_since
 from orchestration.progress import logger as progress
 from orchestration.quality.runner import SuiteReport
 from orchestration.quality.suites import SUITES, Suite
+from orchestration.quality.summaries import error_lines, warning_lines
 
 HOLD_NOTE = (
     "A month failing an error-level expectation is held back: its new lines leave the marts, the month keeps "
@@ -56,6 +57,11 @@ def check_result(
             "files_quarantined": len(quarantined),
             "months_held_back": len(held),
             "failures": dg.MetadataValue.md("\n".join(failed) or "every expectation passed"),
+            # The same, condensed for a terminal: one line per series, rounded, each explanation once.
+            "warnings": dg.MetadataValue.text("\n".join(warning_lines(reports))),
+            "errors": dg.MetadataValue.text(
+                "\n".join([*(f"quarantined: {reason}" for _, reason in quarantined), *error_lines(reports)])
+            ),
             "held_back": dg.MetadataValue.md(
                 "\n".join(f"- {h.month:%Y-%m} {h.flow} from `{h.file_name}` (vintage {h.vintage})" for h in held)
                 or "nothing"

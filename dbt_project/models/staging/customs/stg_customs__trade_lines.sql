@@ -1,4 +1,6 @@
--- One row per raw customs line, every vintage: renamed, typed and trimmed, nothing dropped.
+-- One row per raw customs line, every vintage: renamed, typed and trimmed, nothing dropped. The raw
+-- layer's view flags each line held back (is_held) and of the current vintage (is_current): the one home
+-- of those rules, which the loader and the checks need before dbt runs; every model filters on the flags.
 select
     flow,
     month,
@@ -20,5 +22,7 @@ select
     row_number as source_row_number,
     vintage,
     loaded_at,
-    coalesce(period_kind, 'month') as period_kind
-from {{ source('raw', 'customs_lines') }}
+    coalesce(period_kind, 'month') as period_kind,
+    is_held,
+    is_current
+from {{ source('raw', 'flagged_customs_lines') }}
