@@ -1,6 +1,7 @@
 """dbt models, seeds and tests as Dagster assets and checks, partitioned by month like the ingest."""
 
 import contextlib
+import hashlib
 import io
 import json
 from collections.abc import Iterator, Mapping
@@ -29,6 +30,13 @@ class RareEarthTranslator(DagsterDbtTranslator):
         if dbt_resource_props["resource_type"] == "seed" or dbt_resource_props["name"].startswith("dim_"):
             return None
         return monthly_partitions
+
+    def get_code_version(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        # dbt checksums a seed over 1 MB by its path only: hash the file, so a changed code list shows.
+        if dbt_resource_props["resource_type"] == "seed":
+            seed = rare_earth_dbt.project_dir / dbt_resource_props["original_file_path"]
+            return hashlib.sha256(seed.read_bytes()).hexdigest()[:12]
+        return super().get_code_version(dbt_resource_props)
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
         if dbt_resource_props["resource_type"] in ("model", "seed"):
