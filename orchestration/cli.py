@@ -4,29 +4,28 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import duckdb
-
-from orchestration.build_database import build_db
-from orchestration.loading.holds import (
-    HeldMonth,
-    has_unpublished_audit,
-    held_months,
-    months_to_redo,
+from orchestration.operations import (
+    FilesReport,
+    LoadPlan,
+    StatusSnapshot,
+    WarehouseBusy,
+    files_seen_since,
+    headline,
+    plan_load,
     publishable_after_failure,
+    status_snapshot,
 )
-from orchestration.loading.ingest import months_to_rebuild
-from orchestration.loading.landing import LandingFile, scan_landing, skipped_in_landing, unseen_files
-from orchestration.loading.summary import latest_headline, loaded_months, quarantined_files
-from orchestration.warehouse import REPO_ROOT, LoadRunning, Warehouse
+from orchestration.warehouse import INSTANCE_CONFIG, REPO_ROOT, LoadRunning, Warehouse
 
 if TYPE_CHECKING:  # Dagster takes seconds to import: `status` and `sample` do without it.
-    from dagster import ExecuteInProcessResult
+    from dagster import AssetCheckEvaluation, ExecuteInProcessResult
 
 
 def prepare_dagster_home(warehouse: Warehouse) -> Path:
@@ -34,20 +33,11 @@ def prepare_dagster_home(warehouse: Warehouse) -> Path:
     a warehouse made by an earlier release gets its run monitoring)."""
     home = warehouse.dagster_home
     home.mkdir(parents=True, exist_ok=True)
-    ours = (REPO_ROOT / "dagster.yaml").read_bytes()
+    ours = INSTANCE_CONFIG.read_bytes()
     if not (home / "dagster.yaml").exists() or (home / "dagster.yaml").read_bytes() != ours:
         (home / "dagster.yaml").write_bytes(ours)
     os.environ["DAGSTER_HOME"] = str(home)
     return home
-
-
-def _pending_month_range(pending: list[LandingFile], landing: list[LandingFile]) -> tuple[date, date] | None:
-    if not pending:
-        return None
-    from orchestration.defs.partitions import latest_month
-
-    months = [m for file in pending for m in months_to_rebuild(file, landing)] or [latest_month()]
-    return min(months), max(months)
 
 
 def cmd_sample(args: argparse.Namespace) -> int:
@@ -64,16 +54,17 @@ def _execute_monthly_load(
 ) -> ExecuteInProcessResult:
     import dagster as dg
 
-    from orchestration.definitions import defs
+    from orchestration.definitions import load_definitions
     from orchestration.defs.jobs import LAUNCHED_BY_CLI
     from orchestration.defs.partitions import partition_range_tags
     from orchestration.runs import process_tags
 
+    defs = load_definitions()
     return defs.resolve_job_def("monthly_load").execute_in_process(
         instance=dg.DagsterInstance.get(),
         tags={**partition_range_tags(*months), **LAUNCHED_BY_CLI, **process_tags(), **(tags or {})},
-        # The run's full event log, step failures' stack traces included, is in the Dagster UI; the
-        # terminal gets the summary below.
+        # The run's full event log, step failures' stack traces and dbt's log included, is in the Dagster
+        # UI; the terminal gets the summary below.
         run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
         raise_on_error=False,
         # Publishing alone: the publish and what follows it (replica, Data Docs, report).
@@ -94,7 +85,26 @@ def _report_step_failures(result: ExecuteInProcessResult) -> None:
         while error is not None and error.cause is not None:  # Dagster wraps the step's own error
             error = error.cause
         message = error.message.strip().splitlines()[0] if error and error.message.strip() else "no message"
+        if error is not None and error.cls_name:  # "dagster._core.definitions.events.Failure: dbt build failed"
+            message = re.sub(rf"^[\w.]*\b{re.escape(error.cls_name)}: ", "", message)
         print(f"step {event.step_key} failed: {message}", file=sys.stderr)
+
+
+def _report_dbt_log(result: ExecuteInProcessResult) -> None:
+    """dbt's log, kept while it ran, when its build failed (with --verbose it was shown as it came)."""
+    from orchestration.progress import take_dbt_log
+
+    kept = take_dbt_log()
+    failed = {event.step_key for event in result.get_step_failure_events()}
+    # dagster-dbt tags the op of a dbt build with its selection.
+    dbt_failed = any(
+        node.name in failed and any(tag.startswith("dagster_dbt/") for tag in node.definition.tags)
+        for node in result.job_def.nodes
+    )
+    if dbt_failed and kept:
+        print("the dbt build failed; its log:", file=sys.stderr)
+        for line in kept:
+            print(f"  {line}" if line else "", file=sys.stderr)
 
 
 def _recover(warehouse: Warehouse, wait: bool) -> None:
@@ -116,63 +126,83 @@ def _recover(warehouse: Warehouse, wait: bool) -> None:
             time.sleep(5)
 
 
-def _report_checks(result: ExecuteInProcessResult, months: tuple[date, date]) -> bool:
-    """Print the run's check outcomes (failures to stderr); True when an error-level check failed."""
-    evaluations = result.get_asset_check_evaluations()
-    failed_checks = [e for e in evaluations if not e.passed]
-    warned = sum(e.severity.value == "WARN" for e in failed_checks)
-    print(
-        f"{len(evaluations) - len(failed_checks)} checks passed, {len(failed_checks) - warned} failed, "
-        f"{warned} warned (warnings are published and listed below)"
-    )
-    for evaluation in failed_checks:
-        failures = evaluation.metadata.get("failures")
-        print(
-            f"check {evaluation.asset_key.to_user_string()}:{evaluation.check_name} failed "
-            f"({evaluation.severity.value}) for {months[0]:%Y-%m}..{months[1]:%Y-%m}"
-            + (f"\n{failures.value}" if failures else ""),
-            file=sys.stderr,
-        )
-    return any(e.severity.value == "ERROR" for e in failed_checks)
+class CheckReport:
+    """Prints a run's check outcomes: a count, then the warnings and errors each check put in its metadata
+    (each distinct text once per load, though a second run checks the same months again)."""
+
+    def __init__(self) -> None:
+        self._shown: set[tuple[str, str]] = set()
+        self._quarantined: set[str] = set()
+
+    def already_said(self, files: FilesReport) -> None:
+        """The quarantined files the end report listed: a check's errors name them again."""
+        self._quarantined = {f"quarantined: {f.reason}" for f in files.quarantined}
+
+    def report(self, result: ExecuteInProcessResult, months: tuple[date, date]) -> bool:
+        """True when an error-level check failed."""
+        evaluations = result.get_asset_check_evaluations()
+        warned = [e for e in evaluations if not e.passed and e.severity.value == "WARN"]
+        failed = [e for e in evaluations if not e.passed and e.severity.value != "WARN"]
+        passed = len(evaluations) - len(warned) - len(failed)
+        print(f"{passed} checks passed, {len(warned)} with warnings (published), {len(failed)} failed")
+        span = f"{months[0]:%Y-%m}..{months[1]:%Y-%m}"
+        for evaluation in warned:
+            self._details(evaluation, "warnings", f"warnings from {_check_name(evaluation)} for {span} (published)")
+        for evaluation in failed:
+            self._details(evaluation, "errors", f"errors: {_check_name(evaluation)} failed for {span}")
+        return bool(failed)
+
+    def _details(self, evaluation: AssetCheckEvaluation, key: str, title: str) -> None:
+        said = _metadata_lines(evaluation, key)
+        lines = [line for line in said if line not in self._quarantined]
+        seen = (_check_name(evaluation), "\n".join(lines))
+        if seen in self._shown or (said and not lines):
+            print(f"{title}: {'as above' if lines else 'the quarantined files above'}", file=sys.stderr)
+            return
+        self._shown.add(seen)
+        print(title + (":" if lines else ""), file=sys.stderr)
+        for line in lines:
+            print(f"  {line}", file=sys.stderr)
 
 
-def _report_files(warehouse: Warehouse, started: datetime) -> tuple[int, list[HeldMonth]]:
-    """Print the files this load saw and the months it held back; returns (quarantined files, held months)."""
-    with build_db(warehouse) as con:
-        seen = con.execute(
-            """select file_name, status, months, rows, reason, warning from audit.files
-               where seen_at >= ? order by file_name""",
-            [started],
-        ).fetchall()
-        held = [h for h in held_months(con) if h.held_at >= started]
-    for name, status, file_months_label, rows, reason, warning in seen:
-        detail = reason if reason else f"{file_months_label} ({rows:,} rows)"
-        print(f"  {status:<11} {_shown(name)}: {detail}")
-        if warning:
-            print(f"warning: {_shown(name)}: {warning}", file=sys.stderr)
-    quarantined = [row for row in seen if row[1] == "quarantined"]
-    loaded = [row for row in seen if row[1] == "loaded"]
-    print(f"{len(loaded)} files loaded, {len(quarantined)} quarantined")
-    for row in quarantined:
-        print(f"quarantined, not loaded: {row[4]}", file=sys.stderr)
-    for month in held:
+def _check_name(evaluation: AssetCheckEvaluation) -> str:
+    return f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
+
+
+def _metadata_lines(evaluation: AssetCheckEvaluation, key: str) -> list[str]:
+    """The lines an expectation-suite check condensed for people (`warnings` / `errors`); for a dbt test, how
+    many rows it found."""
+    entry = evaluation.metadata.get(key)
+    if entry is not None:
+        return [line for line in str(entry.value).splitlines() if line.strip()]
+    rows = evaluation.metadata.get("dagster_dbt/failed_row_count")
+    return [f"{rows.value:,} rows failed the dbt test"] if rows is not None else []
+
+
+def _report_files(report: FilesReport, plan: LoadPlan) -> None:
+    """Counts, and only the files that were not plainly loaded (each file's progress line said the rest)."""
+    duplicates = report.with_status("duplicate")
+    counts = [f"{len(report.loaded)} files loaded", f"{len(report.quarantined)} quarantined"]
+    counts += [f"{len(duplicates)} duplicate"] if duplicates else []
+    counts += [f"{len(plan.passed_over)} passed over"] if plan.passed_over else []
+    print(", ".join(counts))
+    for file in report.not_plainly_loaded:
+        if file.status == "quarantined":
+            print(f"quarantined, not loaded: {file.reason}", file=sys.stderr)
+        elif file.warning:
+            print(f"warning: {_shown(file.file_name)}: {file.warning}", file=sys.stderr)
+        else:
+            print(f"  {file.status:<11} {_shown(file.file_name)}: {file.detail()}")
+    _report_passed_over(plan)
+    for month in report.held:
         print(f"held back, not published: {month.summary()}", file=sys.stderr)
-    return len(quarantined), held
 
 
-def _passed_over(warehouse: Warehouse, landing: list[LandingFile], pending: list[LandingFile]) -> list[str]:
+def _report_passed_over(plan: LoadPlan) -> None:
     """One line for each landing file a load passes over: hidden names, and refused files whose bytes did
     not change since (they stay refused until they do)."""
-    lines = [f"  skipped     {_shown(name)}: {why}" for name, why in skipped_in_landing(warehouse.landing)]
-    unchanged = {file.name for file in landing} - {file.name for file in pending}
-    with build_db(warehouse) as con:
-        refused = [q for q in quarantined_files(con) if q.file_name in unchanged]
-    lines += [
-        f"  refused     {_shown(q.file_name)}: unchanged since it was quarantined on {q.seen_at:%Y-%m-%d}; "
-        "replace the file to load it (`rare-earth status` says why)"
-        for q in refused
-    ]
-    return lines
+    for file in plan.passed_over:
+        print(f"  {file.kind:<11} {_shown(file.file_name)}: {file.reason}")
 
 
 def _shown(name: str) -> str:
@@ -192,68 +222,51 @@ def cmd_load(args: argparse.Namespace) -> int:
 
 
 def _load(warehouse: Warehouse, wait: bool) -> int:
-    landing = scan_landing(warehouse.landing)
-    with build_db(warehouse) as con:
-        pending = [file for file, _ in unseen_files(con, landing)]  # hashes each new file once per load
-        left_over = months_to_redo(con)
-        audit_changed = has_unpublished_audit(con)
-    months = _pending_month_range(pending, landing)
-    passed_over = _passed_over(warehouse, landing, pending)
-    if months is None and left_over is None and not audit_changed:
-        for line in passed_over:
-            print(line)
+    plan = plan_load(warehouse)  # hashes each new file once per load
+    if plan.months is None:
+        _report_passed_over(plan)
         print(
             f"nothing new in {warehouse.landing}: every other file there is already loaded or refused"
-            if passed_over
+            if plan.passed_over
             else f"nothing new in {warehouse.landing}: every file there is already loaded, quarantined or published"
         )
         return 0
     prepare_dagster_home(warehouse)
     _recover(warehouse, wait)
     started = datetime.now(UTC)
-    if months is None and left_over is None:
+    checks = CheckReport()
+    if plan.publish_only:
         # Only the audit trail changed (e.g. a file was quarantined): readers get it, the marts are as they were.
+        _report_passed_over(plan)
         print("nothing new to load; publishing the audit trail recorded since the last publish")
-        result = _execute_monthly_load(_published_range(warehouse), publish_only=True)
+        result = _execute_monthly_load(plan.months, publish_only=True)
+        _report_dbt_log(result)
         return _finish(warehouse, result, blocked=False, quarantined=0)
-    if months is not None and left_over is not None:
-        months = (min(months[0], left_over[0]), max(months[1], left_over[1]))
-    months = months or left_over
-    assert months is not None
+    months = plan.months
     print(f"loading {months[0]:%Y-%m} .. {months[1]:%Y-%m} from {warehouse.landing}", flush=True)
-    for line in passed_over:
-        print(line)
     result = _execute_monthly_load(months)
-    quarantined, held = _report_files(warehouse, started)
+    _report_dbt_log(result)
+    files = files_seen_since(warehouse, started)
+    _report_files(files, plan)
+    checks.already_said(files)
     print(f"run {result.run_id}")
-    blocked = _report_checks(result, months)
-    if not result.success:
-        with build_db(warehouse) as con:
-            publish_the_rest = publishable_after_failure(con, started)
-        if publish_the_rest:
-            # The failing months are held back now, so a second run publishes the months that passed.
-            print(f"held back {len(held)} month(s); publishing the months that passed with a second run", flush=True)
-            from orchestration.defs.jobs import PUBLISHES_WHAT_PASSED_IN
+    blocked = checks.report(result, months)
+    if not result.success and publishable_after_failure(warehouse, started):
+        # The failing months are held back now, so a second run publishes the months that passed.
+        print(f"held back {len(files.held)} month(s); publishing the months that passed with a second run", flush=True)
+        from orchestration.defs.jobs import PUBLISHES_WHAT_PASSED_IN
 
-            result = _execute_monthly_load(months, {PUBLISHES_WHAT_PASSED_IN: result.run_id})
-            print(f"run {result.run_id}")
-            _report_checks(result, months)
-    return _finish(warehouse, result, blocked, quarantined)
-
-
-def _published_range(warehouse: Warehouse) -> tuple[date, date]:
-    from orchestration.defs.partitions import latest_month
-
-    with build_db(warehouse) as con:
-        months = [m.month for m in loaded_months(con)]
-    return (min(months), max(months)) if months else (latest_month(), latest_month())
+        result = _execute_monthly_load(months, {PUBLISHES_WHAT_PASSED_IN: result.run_id})
+        _report_dbt_log(result)
+        print(f"run {result.run_id}")
+        checks.report(result, months)
+    return _finish(warehouse, result, blocked, len(files.quarantined))
 
 
 def _finish(warehouse: Warehouse, result: ExecuteInProcessResult, blocked: bool, quarantined: int) -> int:
-    with build_db(warehouse) as con:
-        headline = latest_headline(con)
-    if headline:
-        print(f"latest headline: {headline}")
+    latest = headline(warehouse)
+    if latest:
+        print(f"latest headline: {latest}")
     if result.success and warehouse.published_db.exists():
         print(f"published: {warehouse.published_db} (open it read-only) and {warehouse.exports_dir}/*.parquet")
         print(f"report: {warehouse.reports_dir / 'index.html'}")
@@ -274,66 +287,55 @@ def _finish(warehouse: Warehouse, result: ExecuteInProcessResult, blocked: bool,
     return 2 if quarantined else 0
 
 
-def failing_checks_summary(warehouse: Warehouse) -> str:
-    """The checks whose latest evaluation failed, from the warehouse's Dagster instance."""
-    if not (warehouse.dagster_home / "dagster.yaml").exists():
-        return "none recorded"
-    prepare_dagster_home(warehouse)
-    import dagster as dg
+def _months_flagged(months: tuple[date, ...], checked: int, limit: int = 6) -> str:
+    listed = ", ".join(f"{m:%Y-%m}" for m in months[:limit])
+    listed += f" and {len(months) - limit} more" if len(months) > limit else ""
+    return f"{len(months)} of {checked} month{'s' if checked != 1 else ''} ({listed})"
 
-    from orchestration.definitions import defs
 
-    failing: list[str] = []
-    with dg.DagsterInstance.get() as instance:
-        for key in defs.get_repository_def().asset_graph.asset_check_keys:
-            record = instance.event_log_storage.get_latest_asset_check_execution_by_key([key]).get(key)
-            # A check planned but never run (its run was blocked upstream) has no evaluation yet.
-            if record is None or record.status.value != "FAILED":
-                continue
-            severity = getattr(record.evaluation, "severity", None)
-            failing.append(f"{key.asset_key.to_user_string()}:{key.name} ({severity.value if severity else 'ERROR'})")
-    return ", ".join(failing) or "none"
+def _print_checks(snapshot: StatusSnapshot) -> None:
+    if not snapshot.checks:
+        print("checks: none recorded yet")
+        return
+    print("checks (the latest outcome of each month they checked):")
+    print(f"  passed: {', '.join(c.check_name for c in snapshot.checks_with('passed')) or 'none'}")
+    for label, flagged in (
+        ("warnings", [(c, c.warning_months) for c in snapshot.checks if c.warning_months]),
+        ("errors", [(c, c.error_months) for c in snapshot.checks if c.error_months]),
+    ):
+        listed = "; ".join(f"{c.check_name} in {_months_flagged(months, c.months_checked)}" for c, months in flagged)
+        print(f"  {label}: {listed or 'none'}")
 
 
 def cmd_status(args: argparse.Namespace) -> int:
     warehouse = Warehouse.from_env(args.warehouse)
-    if not warehouse.build_db.exists():
+    try:
+        snapshot = status_snapshot(warehouse)
+    except WarehouseBusy as busy:
+        print(busy)
+        return 1
+    if snapshot is None:
         print(f"no warehouse at {warehouse.root} yet: run `rare-earth sample` then `rare-earth load`")
         return 0
-    try:
-        con = duckdb.connect(str(warehouse.build_db), read_only=True)
-    except duckdb.IOException:
-        print("a load is running and holds the build database; try again when it finishes")
-        return 1
-    try:
-        months = loaded_months(con)
-        quarantined = quarantined_files(con)
-        held = held_months(con)
-    finally:
-        con.close()
-    print(f"warehouse: {warehouse.root}")
+    print(f"warehouse: {snapshot.root}")
     for flow in ("export", "import"):
-        rows = [m for m in months if m.flow == flow]
+        rows = [m for m in snapshot.months if m.flow == flow]
         distinct = sorted({m.month for m in rows})
         print(f"\n{flow}s: {len(distinct)} months loaded")
         for m in rows:
             print(f"  {m.month:%Y-%m}  vintage {m.vintage:<4} {m.rows:>7,} rows  {m.file_name}")
-    print(f"\nquarantined files: {len(quarantined)}")
-    for q in quarantined:
+    print(f"\nquarantined files: {len(snapshot.quarantined)}")
+    for q in snapshot.quarantined:
         print(f"  {q.file_name}: {q.reason}")
-    print(f"\nmonths held back by a blocking check: {len(held)}")
-    for h in held:
+    print(f"\nmonths held back by a blocking check: {len(snapshot.held)}")
+    for h in snapshot.held:
         print(f"  {h.summary()}")
-    if warehouse.published_db.exists():
-        published = datetime.fromtimestamp(warehouse.published_db.stat().st_mtime, UTC)
-        print(f"\nlast publish: {published:%Y-%m-%d %H:%M:%S} UTC, {warehouse.published_db}")
+    if snapshot.last_publish is not None:
+        print(f"\nlast publish: {snapshot.last_publish:%Y-%m-%d %H:%M:%S} UTC, {snapshot.published_db}")
     else:
         print("\nlast publish: never")
-    print(f"failing checks: {failing_checks_summary(warehouse)}")
-    from orchestration.serving.local_postgres import replica_target
-
-    target = replica_target(warehouse.postgres_dir)
-    print(f"PostgreSQL replica: {target.label if target else 'not running (start it with `rare-earth serve-bi`)'}")
+    _print_checks(snapshot)
+    print(f"PostgreSQL replica: {snapshot.replica or 'not running (start it with `rare-earth serve-bi`)'}")
     return 0
 
 
@@ -435,6 +437,7 @@ def main(argv: list[str] | None = None) -> int:
     sample.set_defaults(run=cmd_sample)
     load = commands.add_parser("load", help="ingest new or changed landing files")
     load.add_argument("--wait", action="store_true", help="wait for a load that is running instead of stopping")
+    load.add_argument("-v", "--verbose", action="store_true", help="show dbt's log as it builds")
     load.set_defaults(run=cmd_load)
     commands.add_parser("status", help="months loaded, files quarantined, last publish").set_defaults(run=cmd_status)
     serve_bi = commands.add_parser("serve-bi", help="serve the marts to BI tools from a local PostgreSQL on 127.0.0.1")
@@ -447,7 +450,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     from orchestration.progress import show_progress
 
-    shown = show_progress(sys.stderr)
+    shown = show_progress(sys.stderr, dbt_live=getattr(args, "verbose", False))
     try:
         return args.run(args)
     except KeyboardInterrupt:

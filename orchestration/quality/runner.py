@@ -10,7 +10,7 @@ import json
 import logging
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +34,9 @@ class ExpectationOutcome:
     success: bool
     unexpected_count: int
     examples: tuple[str, ...]
+    # The unexpected rows GX located (up to its partial count, 20), one dict each: the locating columns
+    # (`locate_by`) and the unexpected value(s), as plain Python values (dates, numbers, strings).
+    located: tuple[dict[str, Any], ...] = field(default=(), hash=False)
 
     def summary(self) -> str:
         where = f" on {self.column}" if self.column else ""
@@ -69,6 +72,20 @@ def _located(entry: Any) -> str:
         return _shown(entry)
     # GX gives the locating columns and the unexpected value(s) in one dict per row.
     return " ".join(f"{k}={_shown(v)}" for k, v in entry.items())
+
+
+def _located_rows(result: dict[str, Any]) -> tuple[dict[str, Any], ...]:
+    """The located unexpected rows as dicts of plain values (GX gives bare indexes without `locate_by`)."""
+    located = result.get("partial_unexpected_index_list") or []
+    return tuple({k: _python(v) for k, v in e.items()} for e in located if isinstance(e, dict))
+
+
+def _python(value: Any) -> Any:
+    if value is pd.NaT or (isinstance(value, float) and value != value):  # NaN: no value
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.date() if value == value.normalize() else value.to_pydatetime()
+    return value.item() if hasattr(value, "item") else value
 
 
 def _examples(result: dict[str, Any]) -> tuple[str, ...]:
@@ -143,6 +160,7 @@ def _outcome(suite: str, item: Any) -> ExpectationOutcome:
         success=bool(item.success),
         unexpected_count=int(item.result.get("unexpected_count") or 0),
         examples=() if item.success else _examples(item.result),
+        located=() if item.success else _located_rows(item.result),
     )
 
 

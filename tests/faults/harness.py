@@ -60,9 +60,9 @@ def start_load(warehouse: Path, *args: str, merge_output: bool = False) -> subpr
     )
 
 
-def load(warehouse: Path, timeout_s: float = NEXT_LOAD_TIMEOUT_S) -> subprocess.CompletedProcess[str]:
+def load(warehouse: Path, *args: str, timeout_s: float = NEXT_LOAD_TIMEOUT_S) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [rare_earth_command(), "load"],
+        [rare_earth_command(), "load", *args],
         env=_env(warehouse),
         cwd=REPO_ROOT,
         capture_output=True,
@@ -146,12 +146,13 @@ class Base:
 
 def _published_base(root: Path, name: str) -> tuple[Path, Path, int]:
     """The sample written under `root`, a warehouse holding BASE_MONTHS loaded and published, and how many
-    lines that load printed (about as many as a load of one new month: dbt's log is most of them)."""
+    lines that load printed with --verbose (about as many as a load of one new month: dbt's log is most of
+    them, so that kill moments counted in lines spread over the whole run)."""
     sample = root / "sample"
     write_sample_files(sample)
     warehouse = root / name
     copy_sample_months(BASE_MONTHS, warehouse / "landing", sample)
-    first = load(warehouse)
+    first = load(warehouse, "--verbose")
     assert first.returncode == 0, first.stdout + first.stderr
     return sample, warehouse, len((first.stdout + first.stderr).splitlines())
 
@@ -206,7 +207,7 @@ def start_and_kill(warehouse: Path, moment: Moment, timeout_s: float = NEXT_LOAD
     """Start a load, SIGKILL its whole process group at `moment`; what happened: 'killed …', 'finished …',
     or 'stuck …' when the load neither reached the moment nor ended within `timeout_s`."""
     known = _generations(warehouse)
-    process = start_load(warehouse, merge_output=True)
+    process = start_load(warehouse, "--verbose", merge_output=True)  # dbt's log lines mark the time
     reached = threading.Event()
     lines: list[str] = []
 

@@ -1,0 +1,69 @@
+"""dbt's own log on the terminal: kept out of `rare-earth load`, shown with `--verbose`, and shown anyway
+when the dbt build failed."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import ZH_HEADER, WriteCsv
+
+from orchestration.warehouse import REPO_ROOT, Warehouse
+
+pytestmark = pytest.mark.slow
+
+DBT_LINE = re.compile(r"^ *(\d\d:\d\d:\d\d )?\d+ of \d+ (START|PASS|OK)", re.M)
+
+
+def load(warehouse: Warehouse, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    environment = {**os.environ, "WAREHOUSE_DIR": str(warehouse.root), **env}
+    environment.pop("DAGSTER_HOME", None)
+    return subprocess.run(
+        [str(Path(sys.executable).with_name("rare-earth")), "load", *args],
+        env=environment,
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+def test_a_failed_dbt_build_shows_its_log_and_verbose_shows_it_as_it_comes(
+    warehouse: Warehouse, write_csv: WriteCsv
+) -> None:
+    write_csv(
+        "exports/gacc_exports_2025-11.csv",
+        ZH_HEADER,
+        [["202511", "85051110", "稀土永磁", "502", "美国", "5", "千克", "1"]],
+    )
+    # dbt reads its target from DBT_TARGET: one the profile lacks makes the build fail, after the ingest.
+    failed = load(warehouse, DBT_TARGET="no_such_target")
+    assert failed.returncode == 1
+    assert "Traceback" not in failed.stdout + failed.stderr
+    assert "the dbt build failed; its log:" in failed.stderr
+    assert "Running with dbt=" in failed.stderr
+    assert "The profile 'rare_earth' does not have a target named 'no_such_target'" in failed.stderr
+    assert re.search(r"^step \S*dbt\S* failed: dbt build failed for 2025-11..2025-11", failed.stderr, re.M)
+
+    # The next load builds the month again; with --verbose dbt's log comes live, among the progress lines.
+    verbose = load(warehouse, "--verbose")
+    assert verbose.returncode == 0, verbose.stderr
+    assert "Running with dbt=" in verbose.stderr
+    assert DBT_LINE.search(verbose.stderr)
+    assert "the dbt build failed" not in verbose.stderr
+
+    # Without it, a load that builds shows none of it.
+    write_csv(
+        "exports/gacc_exports_2025-12.csv",
+        ZH_HEADER,
+        [["202512", "85051110", "稀土永磁", "502", "美国", "6", "千克", "1"]],
+    )
+    quiet = load(warehouse)
+    assert quiet.returncode == 0, quiet.stderr
+    assert "Running with dbt=" not in quiet.stdout + quiet.stderr
+    assert not DBT_LINE.search(quiet.stdout + quiet.stderr)
+    assert re.search(r"^\d\d:\d\d:\d\d dbt build of the staging, intermediate and marts models", quiet.stderr, re.M)
