@@ -21,27 +21,33 @@ pytestmark = pytest.mark.slow
 MARTS = ("fct_trade_monthly", "exports_by_group_monthly", "magnet_exports_monthly", "monthly_headlines")
 
 
-def dbt_build(warehouse: Warehouse, tmp: Path, *args: str) -> str:
+def run_dbt(warehouse_dir: Path, tmp: Path, *args: str) -> str:
+    """`dbt <args>` in this project on a warehouse folder, its target and logs under `tmp`; dbt's stdout."""
     result = subprocess.run(
         [
             str(Path(sys.executable).with_name("dbt")),
-            "build",
+            *args,
             "--project-dir",
             "dbt_project",
             "--profiles-dir",
             "dbt_project",
             "--target-path",
             str(tmp / "dbt-target"),
-            *args,
+            "--log-path",
+            str(tmp / "dbt-logs"),
         ],
         cwd=REPO_ROOT,
-        env={**os.environ, "WAREHOUSE_DIR": str(warehouse.root)},
+        env={**os.environ, "WAREHOUSE_DIR": str(warehouse_dir)},
         capture_output=True,
         text=True,
         timeout=600,
     )
-    assert result.returncode == 0, result.stdout[-4000:]
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
     return result.stdout
+
+
+def dbt_build(warehouse: Warehouse, tmp: Path, *args: str) -> str:
+    return run_dbt(warehouse.root, tmp, "build", *args)
 
 
 def months_vars(first: str, last: str | None = None) -> list[str]:

@@ -5,17 +5,14 @@ view flags held-back and current lines, and the rules' literals do not creep bac
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
 import duckdb
 import pytest
 from conftest import ZH_HEADER, render_csv
-from test_marts import dbt_build
+from test_marts import dbt_build, run_dbt
 
 from orchestration import rules
 from orchestration.build_database import FLAGGED_VIEW, connect_build_db
@@ -40,30 +37,7 @@ def sql_text(value: str | None) -> str:
 def dbt_inline(sql: str, tmp: Path) -> str:
     """`sql` as dbt compiles it in this project (vars, macros)."""
     (tmp / "warehouse" / "build").mkdir(parents=True, exist_ok=True)
-    result = subprocess.run(
-        [
-            str(Path(sys.executable).with_name("dbt")),
-            "--quiet",
-            "compile",
-            "--project-dir",
-            "dbt_project",
-            "--profiles-dir",
-            "dbt_project",
-            "--target-path",
-            str(tmp / "dbt-target"),
-            "--log-path",
-            str(tmp / "dbt-logs"),
-            "--inline",
-            sql,
-        ],
-        cwd=REPO_ROOT,
-        env={**os.environ, "WAREHOUSE_DIR": str(tmp / "warehouse")},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
-    return result.stdout
+    return run_dbt(tmp / "warehouse", tmp, "compile", "--quiet", "--inline", sql)
 
 
 @pytest.fixture(scope="module")

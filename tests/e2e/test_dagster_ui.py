@@ -1,4 +1,4 @@
-"""The Dagster UI in a real browser: `dagster dev` on the sample warehouse, driven by headless Chromium."""
+"""The Dagster UI in a real browser: `dg dev` (as `make dev` runs it) on the sample warehouse, in headless Chromium."""
 
 from __future__ import annotations
 
@@ -70,7 +70,7 @@ def dagster_ui(sample_load: SampleLoad, tmp_path: Path) -> Iterator[str]:
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_for(lambda: urllib.request.urlopen(f"{url}/server_info", timeout=5).status == 200, 180, "dagster dev")
+        _wait_for(lambda: urllib.request.urlopen(f"{url}/server_info", timeout=5).status == 200, 180, "dg dev")
         yield url
     finally:
         os.killpg(server.pid, signal.SIGTERM)
