@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export WAREHOUSE_DIR ?= $(CURDIR)/warehouse
 
-.PHONY: install parse demo test lint dev docs serve-bi bench faults clean
+.PHONY: install parse demo test lint dev docs serve-bi bench bench-runs faults clean
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,9 +14,15 @@ $(STAMP): pyproject.toml requirements.lock
 
 install: $(STAMP)
 
-# Dagster loads dbt assets from target/manifest.json; outside `dagster dev` nothing else writes it.
-parse: install
+# Dagster loads dbt assets from target/manifest.json: parsed again only when a file of the project changed.
+MANIFEST := dbt_project/target/manifest.json
+DBT_FILES := $(shell find dbt_project/models dbt_project/macros dbt_project/seeds dbt_project/tests -type f) \
+	dbt_project/dbt_project.yml dbt_project/profiles.yml
+
+$(MANIFEST): $(STAMP) $(DBT_FILES)
 	cd dbt_project && ../$(BIN)/dbt parse --quiet --profiles-dir .
+
+parse: $(MANIFEST)
 
 demo: parse
 	$(BIN)/rare-earth sample
@@ -43,6 +49,11 @@ serve-bi: install
 
 bench: install
 	$(BIN)/python tests/benchmarks/bench_ingest.py
+
+# Whole commands against the release before (3e661f3, checked out with its own venv under bench-data/), alternated
+# over 2 repeats: about 25 minutes. Options: make bench-runs BENCH_RUNS_ARGS='--repeats 3 --only status'
+bench-runs: install
+	$(BIN)/python tests/benchmarks/bench_runs.py $(BENCH_RUNS_ARGS)
 
 # Crash trials: SIGKILL `rare-earth load` at 50 moments, each on a fresh copy of a published warehouse.
 faults: parse

@@ -26,6 +26,7 @@ HELD_TABLE = "audit.held_months"
 PUBLISHES_TABLE = "audit.publishes"
 FAILED_BUILDS_TABLE = "audit.failed_builds"
 CHECK_OUTCOMES_TABLE = "audit.check_outcomes"
+BUILD_MONTHS_TABLE = "control.build_months"  # the build's own control tables are not published
 
 # DuckDB would cache up to 80 % of the machine's memory; a load stays well under 1 GB and spills instead.
 BUILD_MEMORY_LIMIT = "400MB"
@@ -121,6 +122,12 @@ create table if not exists {CHECK_OUTCOMES_TABLE} (
     checked_at      timestamptz not null
 );
 
+-- The months the running dbt build rewrites (dbt's macro months_in_run reads them): empty between builds.
+create table if not exists {BUILD_MONTHS_TABLE} (
+    first_month     date not null,
+    last_month      date not null
+);
+
 -- Months a dbt build failed for: their marts may be half-built, so nothing is published until a
 -- build of those months succeeds.
 create table if not exists {FAILED_BUILDS_TABLE} (
@@ -161,17 +168,25 @@ select * exclude (is_held, is_current) from {FLAGGED_VIEW} where is_current;
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(
-        "create schema if not exists raw; create schema if not exists audit;"
+        "create schema if not exists raw; create schema if not exists audit; create schema if not exists control;"
         "create sequence if not exists audit.vintage_seq start 1;"
     )
     con.execute(_raw_table_ddl())
     con.execute(_AUDIT_DDL)
 
 
+# Build databases this process has brought up to date, by path and inode: a run opens its database a dozen
+# times, and the DDL rewrites the catalog each time.
+_schema_ensured: set[tuple[str, int]] = set()
+
+
 def connect_build_db(warehouse: Warehouse) -> duckdb.DuckDBPyConnection:
     warehouse.ensure()
     con = duckdb.connect(str(warehouse.build_db), config={"memory_limit": BUILD_MEMORY_LIMIT})
-    ensure_schema(con)
+    identity = (str(warehouse.build_db), warehouse.build_db.stat().st_ino)
+    if identity not in _schema_ensured:
+        ensure_schema(con)
+        _schema_ensured.add(identity)
     return con
 
 
@@ -221,6 +236,13 @@ def record_build(con: duckdb.DuckDBPyConnection, first: date, last: date, error:
     con.execute(f"delete from {FAILED_BUILDS_TABLE} where first_month >= ? and last_month <= ?", [first, last])
     if error is not None:
         con.execute(f"insert into {FAILED_BUILDS_TABLE} values (?, ?, ?, ?)", [first, last, error, datetime.now(UTC)])
+
+
+def set_build_months(con: duckdb.DuckDBPyConnection, months: tuple[date, date] | None) -> None:
+    """The months the next dbt build rewrites; None (after a build) means every month again."""
+    con.execute(f"delete from {BUILD_MONTHS_TABLE}")
+    if months is not None:
+        con.execute(f"insert into {BUILD_MONTHS_TABLE} values (?, ?)", list(months))
 
 
 def failed_build_ranges(con: duckdb.DuckDBPyConnection) -> list[tuple[date, date]]:

@@ -46,6 +46,11 @@ class Warehouse:
         return self.build_dir / "rare_earth_build.duckdb"
 
     @property
+    def dbt_target_dir(self) -> Path:
+        """dbt's target folder for this warehouse's builds: its partial-parse state belongs to this profile."""
+        return self.build_dir / "dbt_target"
+
+    @property
     def published_db(self) -> Path:
         """What analysts and BI tools open, read-only; a link that each publish switches to a new file."""
         return self.root / "rare_earth.duckdb"

@@ -1,19 +1,29 @@
-{#- The filter an incremental model applies to its input: only the months of this run, when the run
-    names them (Dagster passes its partition range); every month on a full refresh or without vars. -#}
+{#- The months a run rebuilds. Dagster's dbt step writes them into the one-row table control.build_months (a
+    control table of the build database, created with it by orchestration/build_database.py, so not a source) before
+    it runs dbt (and empties it after), so that the months never change what dbt parses and its partial parsing
+    holds from run to run. `--vars '{month_start: ..., month_end: ...}'` still wins when given (tests, by hand).
+    An empty table means every month. -#}
+{% macro run_months_bounds() -%}
+    {%- if var('month_start') is not none -%}
+        cast('{{ var("month_start") }}' as date) and cast('{{ var("month_end", var("month_start")) }}' as date)
+    {%- else -%}
+        coalesce((select min(first_month) from control.build_months), date '0001-01-01')
+        and coalesce((select max(last_month) from control.build_months), date '9999-12-31')
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The filter an incremental model applies to its input: only the months of this run; every month on a full
+    refresh. -#}
 {% macro months_in_run(column) -%}
-    {%- if is_incremental() and var('month_start') is not none -%}
-        {{ column }} between cast('{{ var("month_start") }}' as date) and cast('{{ var("month_end", var("month_start")) }}' as date)
+    {%- if is_incremental() -%}
+        {{ column }} between {{ run_months_bounds() }}
     {%- else -%}
         true
     {%- endif -%}
 {%- endmacro %}
 
-{#- For a data test's `where` config: test only the months this run rebuilt (every month when the
-    run names none), so a monthly build's tests do not grow with the history. -#}
+{#- For a data test's `where` config: test only the months this run rebuilt, so a monthly build's tests do not
+    grow with the history. -#}
 {% macro months_of_this_run(column='month') -%}
-    {%- if var('month_start') is not none -%}
-        {{ column }} between cast('{{ var("month_start") }}' as date) and cast('{{ var("month_end", var("month_start")) }}' as date)
-    {%- else -%}
-        true
-    {%- endif -%}
+    {{ column }} between {{ run_months_bounds() }}
 {%- endmacro %}

@@ -6,6 +6,7 @@ month's rows come as a pandas frame. GX is imported here only, when a suite runs
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -99,22 +100,34 @@ def _examples(result: dict[str, Any]) -> tuple[str, ...]:
     return tuple(distinct)[:MAX_EXAMPLES]
 
 
-def _gx_suite_and_batches(name: str) -> tuple[Any, Any]:
-    """The suite from its JSON file and a pandas batch definition, in a fresh ephemeral GX context."""
+@functools.cache
+def _gx_context() -> Any:
+    """One ephemeral GX context per process: creating one costs about 0.3 s, and a run validates several suites."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
-    from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
     logging.getLogger("great_expectations").setLevel(logging.ERROR)
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    return context
+
+
+@functools.cache
+def _gx_suite_and_batches(name: str) -> tuple[Any, Any]:
+    """The suite from its JSON file and a pandas batch definition of its own, in the process's GX context."""
+    import great_expectations as gx
+    from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
+
     spec = json.loads(suite_path(name).read_text(encoding="utf-8"))
     suite = gx.ExpectationSuite(name=spec["name"], meta=spec.get("meta", {}))
     for expectation in spec["expectations"]:
         suite.add_expectation_configuration(ExpectationConfiguration(**expectation))
-    context = gx.get_context(mode="ephemeral")
-    context.variables.progress_bars = ProgressBarsConfig(globally=False)
     batches = (
-        context.data_sources.add_pandas(name).add_dataframe_asset("month").add_batch_definition_whole_dataframe("rows")
+        _gx_context()
+        .data_sources.add_pandas(name)
+        .add_dataframe_asset("month")
+        .add_batch_definition_whole_dataframe("rows")
     )
     return suite, batches
 
@@ -182,14 +195,34 @@ def run_suite_by(
     locate_by: tuple[str, ...] = (),
 ) -> dict[tuple[Any, ...], SuiteReport]:
     """Validate each group of `frame` (e.g. each month, or each month of each file) on its own, so that
-    a failure points at the month (and file) that must be held back."""
+    a failure points at the month (and file) that must be held back.
+
+    One pass first: when the suite holds for every row of `frame` and each of its expectations holds for a
+    subset of rows whenever it holds for all of them, every group passes, and the groups need no pass of their
+    own (a 24-month load validates once instead of 48 times). Otherwise each group is validated.
+    """
     if frame.empty:
         return {}
     validate = _validator(name, parameters, locate_by)
-    return {
-        tuple(_plain(v) for v in key): validate(group.reset_index(drop=True))
+    groups = {
+        tuple(_plain(v) for v in key): group.reset_index(drop=True)
         for key, group in frame.groupby(list(by), sort=True, dropna=False)
     }
+    if len(groups) > 1 and _holds_for_subsets(name):
+        whole = validate(frame.reset_index(drop=True))
+        if all(outcome.success for outcome in whole.outcomes):
+            return {key: SuiteReport(name, len(group), whole.outcomes) for key, group in groups.items()}
+    return {key: validate(group) for key, group in groups.items()}
+
+
+# Expectations that hold for every subset of the rows they hold for: row by row, uniqueness, the column set.
+# Not so: row counts, means, sums, or anything else computed over the whole table.
+_SUBSET_SAFE = ("expect_column_values_to_", "expect_compound_columns_to_be_unique", "expect_table_columns_to_match_set")
+
+
+def _holds_for_subsets(name: str) -> bool:
+    suite, _ = _gx_suite_and_batches(name)
+    return all(e.type.startswith(_SUBSET_SAFE) for e in suite.expectation_configurations)
 
 
 def _plain(value: Any) -> Any:

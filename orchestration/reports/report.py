@@ -140,7 +140,7 @@ def build_report(published_db: Path, out: Path) -> Report:
         f"({r.months} months, {r.files} files, newest vintage {r.last_vintage})"
         for r in meta.itertuples()
     )
-    page = _page(specs, takeaways, vintage, published_at, vl_convert.javascript_bundle())
+    page = _page(specs, takeaways, vintage, published_at, _vega_bundle(out))
     _write(out / "index.html", page.encode("utf-8"))
     progress.info(f"report: {out / 'index.html'} and {len(pngs)} PNG charts")
     return Report(out / "index.html", pngs, latest_month, published_at, trough, takeaways)
@@ -197,3 +197,14 @@ Source: China Customs (GACC) files, audited by this warehouse's expectation suit
 {embeds}</script>
 </body></html>
 """
+
+
+def _vega_bundle(out: Path) -> str:
+    """Vega's JavaScript, inlined so the page needs no network. vl-convert bundles it in about 1 s: the bundle is
+    kept beside the report, one file per vl-convert version, and bundled again only when that changes."""
+    import vl_convert
+
+    cached = out / f".vega-bundle-{vl_convert.__version__}.js"
+    if not cached.exists():
+        _write(cached, vl_convert.javascript_bundle().encode("utf-8"))
+    return cached.read_text(encoding="utf-8")

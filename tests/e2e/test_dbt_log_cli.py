@@ -67,3 +67,18 @@ def test_a_failed_dbt_build_shows_its_log_and_verbose_shows_it_as_it_comes(
     assert "Running with dbt=" not in quiet.stdout + quiet.stderr
     assert not DBT_LINE.search(quiet.stdout + quiet.stderr)
     assert re.search(r"^\d\d:\d\d:\d\d dbt build of the staging, intermediate and marts models", quiet.stderr, re.M)
+
+
+def test_dbt_parses_only_what_changed_from_one_load_to_the_next(warehouse: Warehouse, write_csv: WriteCsv) -> None:
+    """The run's months reach dbt through a table, not --vars, and each warehouse keeps dbt's target folder: the
+    second load's dbt does not parse the whole project again."""
+    row = ["85051110", "稀土永磁", "502", "美国", "582,000", "千克", "1"]
+    write_csv("exports/gacc_exports_2025-10.csv", ZH_HEADER, [["202510", *row]])
+    assert load(warehouse, "--verbose").returncode == 0
+    write_csv("exports/gacc_exports_2025-11.csv", ZH_HEADER, [["202511", *row]])
+    second = load(warehouse, "--verbose")
+    assert second.returncode == 0, second.stderr[-3000:]
+    assert "Running with dbt" in second.stderr
+    assert "Unable to do partial parsing" not in second.stderr + second.stdout
+    # dbt's unit tests test the SQL, not the data: `make test` runs them, a load does not.
+    assert "unit_test" not in second.stderr and "unit tests" not in second.stderr.split("Finished running")[-1]

@@ -180,3 +180,34 @@ def test_bad_lines_among_a_thousand_good_ones_are_each_found_and_named(
     for key, (value, row_numbers) in shown.items():
         assert value in found[key], found[key]
         assert all(f"source_file=exports/big_2025-11.csv row_number={n}" in found[key] for n in row_numbers), found[key]
+
+
+def test_one_pass_over_every_month_gives_each_month_the_verdict_it_gets_alone(
+    warehouse: Warehouse, write_csv: WriteCsv
+) -> None:
+    from orchestration.quality.frames import RAW_MONTH_GROUPS
+    from orchestration.quality.runner import run_suite_by
+
+    write_sample_files(warehouse.landing)
+    first, last = date(2025, 9, 1), date(2025, 12, 1)
+    ingest_landing(warehouse)
+    frame = pd.concat([frame_of(warehouse, first, last, flow) for flow in ("export", "import")])
+    parameters = raw_month_parameters(first, last)
+
+    def by_group() -> dict[tuple, tuple[int, list[str]]]:
+        reports = run_suite_by("raw_month", frame, RAW_MONTH_GROUPS, parameters, locate_by=RAW_MONTH_LOCATE_BY)
+        return {key: (r.rows, sorted(failed(r))) for key, r in reports.items()}
+
+    alone = {
+        key: (len(group), sorted(failed(run_suite("raw_month", group.reset_index(drop=True), parameters))))
+        for key, group in frame.groupby(list(RAW_MONTH_GROUPS))
+    }
+    passing = by_group()
+    assert len(passing) == 8 and all(not failures for _, failures in passing.values())
+    assert [rows for rows, _ in passing.values()] == [rows for rows, _ in alone.values()]
+    # A duplicate key in one file: that month of that file fails, and only it.
+    write_csv("exports/dup_2025-10.csv", ZH_HEADER, [["202510", *GOOD[1:]]] * 2)
+    ingest_landing(warehouse)
+    frame = pd.concat([frame_of(warehouse, first, last, flow) for flow in ("export", "import")])
+    failing = by_group()
+    assert [key[2] for key, (_, failures) in failing.items() if failures] == ["exports/dup_2025-10.csv"]

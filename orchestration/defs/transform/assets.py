@@ -11,7 +11,7 @@ import dagster as dg
 import duckdb
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
-from orchestration.build_database import BUILD_MEMORY_LIMIT, INTERRUPTED_BUILD, record_build
+from orchestration.build_database import BUILD_MEMORY_LIMIT, INTERRUPTED_BUILD, record_build, set_build_months
 from orchestration.defs.partitions import month_range, monthly_partitions
 from orchestration.defs.resources import WarehouseResource
 from orchestration.defs.transform.project import rare_earth_dbt
@@ -105,16 +105,23 @@ def rare_earth_dbt_models(
     """`dbt build` for the run's months: incremental models rewrite only those months."""
     first, last = month_range(context)
     wh = warehouse.get()
-    args = ["build", "--vars", json.dumps({"month_start": f"{first}", "month_end": f"{last}"})]
     progress.info(f"dbt build of the staging, intermediate and marts models for {first:%Y-%m}..{last:%Y-%m}")
     with warehouse.build_db() as con:
         record_build(con, first, last, INTERRUPTED_BUILD)
+        set_build_months(con, (first, last))
     with wh.writer_lock():
         # dbt-duckdb holds the database for the whole build, so row counts and column types are read
         # after it exits (dagster-dbt's fetch_row_counts would race it for DuckDB's file lock).
         log = DbtLog()
         with contextlib.redirect_stdout(log):  # dagster-dbt echoes every dbt event to stdout
-            invocation = dbt.cli(args, context=context, raise_on_error=False)
+            # The warehouse's own target folder keeps dbt's partial-parse state from one run to the next.
+            # dbt's unit tests test the SQL, not the data: `make test` runs them, a production build skips them.
+            invocation = dbt.cli(
+                ["build", "--exclude-resource-type", "unit_test"],
+                context=context,
+                raise_on_error=False,
+                target_path=wh.dbt_target_dir,
+            )
             events = list(invocation.stream())
         context.log.info(f"dbt's log:\n{log.text()}")
         relations = _relations()
@@ -127,6 +134,7 @@ def rare_earth_dbt_models(
     error = None if invocation.is_successful() else str(invocation.get_error())
     with warehouse.build_db() as con:
         record_build(con, first, last, error)
+        set_build_months(con, None)
     if error is not None:
         raise dg.Failure(f"dbt build failed for {first:%Y-%m}..{last:%Y-%m}: {error}")
 

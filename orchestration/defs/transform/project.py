@@ -1,9 +1,13 @@
 """The dbt project as Dagster sees it: one cached DbtProject, and the CLI resource pointing at the venv's dbt."""
 
 import sys
+from collections.abc import Sequence
+from functools import cached_property
 from pathlib import Path
 
 from dagster_dbt import DagsterDbtProjectPreparer, DbtCliResource, DbtProject
+from dbt.version import __version__ as DBT_CORE_VERSION
+from packaging.version import Version
 
 from orchestration.warehouse import REPO_ROOT
 
@@ -11,10 +15,26 @@ from orchestration.warehouse import REPO_ROOT
 DBT_EXECUTABLE = str(Path(sys.executable).with_name("dbt"))
 
 
+# What dbt parses: a manifest newer than all of it is current.
+PROJECT_FILES = ("models", "macros", "seeds", "tests", "dbt_project.yml", "profiles.yml")
+
+
+def manifest_is_current(project: DbtProject) -> bool:
+    if not project.manifest_path.exists():
+        return False
+    built = project.manifest_path.stat().st_mtime
+    paths = [project.project_dir / name for name in PROJECT_FILES]
+    files = [f for p in paths for f in ([p] if p.is_file() else p.rglob("*")) if f.is_file()]
+    return all(f.stat().st_mtime <= built for f in files)
+
+
 class VenvDbtPreparer(DagsterDbtProjectPreparer):
-    """Parses the project under `dg dev` (so that edited models show at once) with the venv's dbt."""
+    """Parses the project under `dg dev` (so that edited models show at once) with the venv's dbt, when a file of
+    it changed since the manifest was written (`make dev` has just parsed it otherwise)."""
 
     def prepare(self, project: DbtProject) -> None:
+        if manifest_is_current(project):
+            return
         DbtCliResource(project_dir=project, dbt_executable=DBT_EXECUTABLE).cli(
             ["parse", "--quiet"], target_path=project.target_path
         ).wait()
@@ -25,5 +45,19 @@ rare_earth_dbt = DbtProject(project_dir=REPO_ROOT / "dbt_project", profiles_dir=
 VenvDbtPreparer().prepare_if_dev(rare_earth_dbt)
 
 
+class VenvDbtCliResource(DbtCliResource):
+    """dagster-dbt's dbt CLI resource, without two costs it pays on every call (about 3 s of a one-month run):
+    asking the dbt executable for its version in a subprocess (it is the venv's own dbt-core, whose version this
+    process knows), and opening a dbt adapter here (only dagster-dbt's fetch_* helpers use it; this project reads
+    row counts itself after dbt exits). tests/defs checks that these dagster-dbt internals still exist."""
+
+    @cached_property
+    def _cli_version(self) -> Version:
+        return Version(DBT_CORE_VERSION)
+
+    def _initialize_dbt_core_adapter(self, args: Sequence[str]) -> None:
+        return None
+
+
 def dbt_resource() -> DbtCliResource:
-    return DbtCliResource(project_dir=rare_earth_dbt, dbt_executable=DBT_EXECUTABLE)
+    return VenvDbtCliResource(project_dir=rare_earth_dbt, dbt_executable=DBT_EXECUTABLE)
