@@ -140,7 +140,7 @@ def build_report(published_db: Path, out: Path) -> Report:
         f"({r.months} months, {r.files} files, newest vintage {r.last_vintage})"
         for r in meta.itertuples()
     )
-    page = _page(specs, takeaways, vintage, published_at, _vega_bundle(out))
+    page = _page(specs, takeaways, vintage, published_at, _vega_bundle())
     _write(out / "index.html", page.encode("utf-8"))
     progress.info(f"report: {out / 'index.html'} and {len(pngs)} PNG charts")
     return Report(out / "index.html", pngs, latest_month, published_at, trough, takeaways)
@@ -199,12 +199,14 @@ Source: China Customs (GACC) files, audited by this warehouse's expectation suit
 """
 
 
-def _vega_bundle(out: Path) -> str:
+def _vega_bundle() -> str:
     """Vega's JavaScript, inlined so the page needs no network. vl-convert bundles it in about 1 s: the bundle is
-    kept beside the report, one file per vl-convert version, and bundled again only when that changes."""
+    kept in the user's cache folder, one file per vl-convert version, and bundled again only when that changes."""
     import vl_convert
 
-    cached = out / f".vega-bundle-{vl_convert.__version__}.js"
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "rare-earth"
+    cached = cache / f"vega-bundle-{vl_convert.__version__}.js"
     if not cached.exists():
+        cache.mkdir(parents=True, exist_ok=True)
         _write(cached, vl_convert.javascript_bundle().encode("utf-8"))
     return cached.read_text(encoding="utf-8")

@@ -4,7 +4,9 @@ import contextlib
 import hashlib
 import io
 import json
+import shutil
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -20,6 +22,7 @@ from orchestration.progress import dbt_log
 from orchestration.progress import logger as progress
 
 OWNER = "team:analytics-engineering"
+PARTIAL_PARSE = "partial_parse.msgpack"
 
 
 class RareEarthTranslator(DagsterDbtTranslator):
@@ -109,6 +112,7 @@ def rare_earth_dbt_models(
     with warehouse.build_db() as con:
         record_build(con, first, last, INTERRUPTED_BUILD)
         set_build_months(con, (first, last))
+    _start_from_the_project_parse(wh.dbt_target_dir)
     with wh.writer_lock():
         # dbt-duckdb holds the database for the whole build, so row counts and column types are read
         # after it exits (dagster-dbt's fetch_row_counts would race it for DuckDB's file lock).
@@ -137,6 +141,15 @@ def rare_earth_dbt_models(
         set_build_months(con, None)
     if error is not None:
         raise dg.Failure(f"dbt build failed for {first:%Y-%m}..{last:%Y-%m}: {error}")
+
+
+def _start_from_the_project_parse(target: Path) -> None:
+    """A warehouse's first build starts from the parse `make` did: dbt reuses it when the profile is the same (the
+    default warehouse), and parses everything again otherwise, as it would anyway."""
+    ours, projects = target / PARTIAL_PARSE, rare_earth_dbt.project_dir / rare_earth_dbt.target_path / PARTIAL_PARSE
+    if not ours.exists() and projects.exists():
+        target.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(projects, ours)
 
 
 class DbtLog(io.TextIOBase):
