@@ -51,7 +51,7 @@ bench: install
 	$(BIN)/python tests/benchmarks/bench_ingest.py
 
 # Whole commands against the release before (3e661f3, checked out with its own venv under bench-data/), alternated
-# over 2 repeats: about 25 minutes. Options: make bench-runs BENCH_RUNS_ARGS='--repeats 3 --only status'
+# over 2 repeats: about 15 minutes. Options: make bench-runs BENCH_RUNS_ARGS='--repeats 3 --only status'
 bench-runs: install
 	$(BIN)/python tests/benchmarks/bench_runs.py $(BENCH_RUNS_ARGS)
 
