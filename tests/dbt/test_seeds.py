@@ -198,7 +198,8 @@ def test_the_script_fails_loudly_when_a_partner_has_no_mapping_row(tmp_path: Pat
 
 @pytest.mark.slow
 def test_dbt_loads_the_seeds_with_their_column_types(tmp_path: Path) -> None:
-    """`dbt seed` on a copy of the project holding only the seeds (the models are not this test's business)."""
+    """`dbt seed` on a copy of the project holding only the seeds and the macros, which say how seeds load (the
+    models are not this test's business)."""
     duckdb = pytest.importorskip("duckdb")
     rare_earth_codes = sum(row["is_rare_earth"] == "true" for row in read_seed("dim_product_codes.csv"))
     project = tmp_path / "project"
@@ -206,6 +207,7 @@ def test_dbt_loads_the_seeds_with_their_column_types(tmp_path: Path) -> None:
     for name in ("dbt_project.yml", "profiles.yml"):
         shutil.copy(REPO_ROOT / "dbt_project" / name, project / name)
     shutil.copytree(SEEDS, project / "seeds")
+    shutil.copytree(REPO_ROOT / "dbt_project" / "macros", project / "macros")
     warehouse = tmp_path / "warehouse"
     (warehouse / "build").mkdir(parents=True)
     dbt = Path(sys.executable).with_name("dbt")
