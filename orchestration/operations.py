@@ -82,10 +82,6 @@ class LoadPlan:
     publish_only: bool
     passed_over: tuple[PassedOver, ...]
 
-    @property
-    def nothing_to_do(self) -> bool:
-        return self.months is None
-
 
 def plan_load(warehouse: Warehouse) -> LoadPlan:
     """Look at the landing folder and the audit trail; hashes each new landing file once."""

@@ -1,6 +1,7 @@
 """dbt models, seeds and tests as Dagster assets and checks, partitioned by month like the ingest."""
 
 import contextlib
+import functools
 import hashlib
 import io
 import json
@@ -77,21 +78,25 @@ translator = RareEarthTranslator(
 )
 
 
+@functools.cache
+def _manifest_nodes() -> dict[str, Any]:
+    """The dbt manifest's nodes, read once per process (the manifest is several MB of JSON)."""
+    return json.loads(rare_earth_dbt.manifest_path.read_text())["nodes"]
+
+
 def mart_keys() -> list[dg.AssetKey]:
     """Every dbt model in the marts schema: a new mart is upstream of the publish without a list to edit."""
-    nodes = json.loads(rare_earth_dbt.manifest_path.read_text())["nodes"].values()
     return sorted(
         translator.get_asset_key(node)
-        for node in nodes
+        for node in _manifest_nodes().values()
         if node["resource_type"] == "model" and node["schema"] == "marts"
     )
 
 
 def _relations() -> dict[str, str]:
-    manifest = json.loads(rare_earth_dbt.manifest_path.read_text())
     return {
         unique_id: node["relation_name"]
-        for unique_id, node in manifest["nodes"].items()
+        for unique_id, node in _manifest_nodes().items()
         if node["resource_type"] in ("model", "seed") and node.get("relation_name")
     }
 
