@@ -108,7 +108,7 @@ def reachable_temp_dir(prefix: str) -> Path:
 class SampleLoad:
     warehouse: Path
     load: subprocess.CompletedProcess[str]
-    pristine: Path  # a copy of what the load published (rare_earth.duckdb, exports/), never changed
+    pristine: Path  # the warehouse as the load left it (DuckDB file, exports, Dagster instance), never changed
 
 
 @pytest.fixture(scope="session")
@@ -123,11 +123,10 @@ def sample_load() -> Iterator[SampleLoad]:
     try:
         assert rare_earth(warehouse, "sample").returncode == 0
         load = rare_earth(warehouse, "load")
+        # The whole warehouse as the load left it (its DuckDB file, exports, inbox and Dagster instance):
+        # tests that add files to `warehouse` must not change what the others see.
         pristine = root / "pristine"
-        pristine.mkdir()
-        if (warehouse / "rare_earth.duckdb").exists():
-            shutil.copyfile(warehouse / "rare_earth.duckdb", pristine / "rare_earth.duckdb")
-            shutil.copytree(warehouse / "exports", pristine / "exports")
+        shutil.copytree(warehouse, pristine, ignore=shutil.ignore_patterns("postgres", "*.lock"))
         yield SampleLoad(warehouse, load, pristine)
     finally:
         LocalPostgres(warehouse / "postgres").stop()  # `rare-earth serve-bi` may have started one

@@ -10,10 +10,11 @@ both at the end. "Current" is this checkout as it is, with its own .venv (never 
 whose `make` would reinstall is not measured) and the same interpreter as the base.
 
 Every measurement is one whole process (or process tree) started from here and timed with
-time.perf_counter, on a fresh copy of a warehouse folder (WAREHOUSE_DIR) under --data-dir, never the
-checkout's own warehouse/. The two sides alternate (base, current, base, current, ...) step by step, so
-that drift of the machine touches both alike, and the table gives the median of the repeats and the
-ratio base / current (> 1: faster now). The steps:
+time.perf_counter, on a warehouse folder (WAREHOUSE_DIR) under --data-dir, never the checkout's own
+warehouse/: a cold load in a new folder, every other step on the sample-loaded warehouse restored from a copy
+into the folder it was loaded in (as a team's warehouse stays in its folder from month to month). The two
+sides alternate (base, current, base, current, ...) step by step, so that drift of the machine touches both
+alike, and the table gives the median of the repeats and the ratio base / current (> 1: faster now). The steps:
 
   revision  a warehouse loaded with the sample, then a revised file of 2025-11 (a copy of the month's
             export file with one quantity changed, named ..._revised.csv: a later vintage of the month)
@@ -101,7 +102,13 @@ class Side:
     name: str  # "base" or "current"
     root: Path  # the checkout
     work: Path  # this side's scratch folder under --data-dir
-    loaded: Path | None = None  # a warehouse loaded with the sample: copied for each measurement
+    loaded: Path | None = None  # a copy of a warehouse loaded with the sample, restored for each measurement
+
+    @property
+    def warehouse(self) -> Path:
+        """Where the sample was loaded, and where each measurement finds it again: a warehouse stays in its
+        folder from one month to the next, and dbt's state (e.g. its partial parse) names that folder."""
+        return self.work / "warehouse"
     revised_bytes: bytes | None = None
     refused: dict[str, str] = field(default_factory=dict)  # step -> why it cannot be measured on this side
     dev_uses_port_variable: bool = False
@@ -306,6 +313,11 @@ def remove_base(folder: Path) -> None:
 # --- warehouses ----------------------------------------------------------------------------------------
 
 
+def restored_warehouse(side: Side) -> Path:
+    assert side.loaded is not None
+    return copy_warehouse(side.loaded, side.warehouse)
+
+
 def copy_warehouse(source: Path, to: Path) -> Path:
     shutil.rmtree(to, ignore_errors=True)
     # symlinks=True: the published file and exports/ are links into the current generation.
@@ -377,7 +389,7 @@ def prepare_side(side: Side, steps: list[Step], logs: Path) -> None:
     checked(["make", "-o", ".venv/.installed", "parse", f"WAREHOUSE_DIR={probe}"], side.root, env, logs / "prepare.log")
     if not any(step.key != "cold" for step in steps):
         return
-    loaded = side.work / "loaded"
+    loaded = side.warehouse
     shutil.rmtree(loaded, ignore_errors=True)
     env = child_env(loaded, side)
     log(f"{side.name}: rare-earth sample and load into {loaded} (not timed)")
@@ -385,8 +397,8 @@ def prepare_side(side: Side, steps: list[Step], logs: Path) -> None:
     seconds = checked([side.rare_earth, "load"], side.root, env, logs / "prepare.log")
     checked([side.rare_earth, "status"], side.root, env, logs / "prepare.log")  # a warm-up
     log(f"{side.name}: loaded in {seconds:.1f} s")
-    side.loaded = loaded
     side.revised_bytes = revised_copy((loaded / "landing" / REVISED_MONTH_FILE).read_bytes())
+    side.loaded = copy_warehouse(loaded, side.work / "loaded")
 
 
 # --- the Dagster UI ----------------------------------------------------------------------------------------
@@ -555,8 +567,8 @@ def wait_run_queue_daemon(url: str, timeout_s: float = 90) -> None:
 
 
 def measure_revision(side: Side, folder: Path, logs: Path) -> Sample:
-    assert side.loaded is not None and side.revised_bytes is not None
-    warehouse = copy_warehouse(side.loaded, folder / "warehouse")
+    assert side.revised_bytes is not None
+    warehouse = restored_warehouse(side)
     target = warehouse / "landing" / REVISED_FILE
     target.write_bytes(side.revised_bytes)
     seconds = checked([side.rare_earth, "load"], side.root, child_env(warehouse, side), logs / "revision-load.log")
@@ -579,8 +591,7 @@ def measure_cold(side: Side, folder: Path, logs: Path) -> Sample:
 
 
 def measure_status(side: Side, folder: Path, logs: Path) -> list[Sample]:
-    assert side.loaded is not None
-    warehouse = copy_warehouse(side.loaded, folder / "warehouse")
+    warehouse = restored_warehouse(side)
     env = child_env(warehouse, side)
     return [
         Sample(checked([side.rare_earth, "status"], side.root, env, logs / "status.log"))
@@ -589,8 +600,7 @@ def measure_status(side: Side, folder: Path, logs: Path) -> list[Sample]:
 
 
 def measure_ui_month(side: Side, folder: Path, logs: Path) -> Sample:
-    assert side.loaded is not None
-    warehouse = copy_warehouse(side.loaded, folder / "warehouse")
+    warehouse = restored_warehouse(side)
     server = start_server(side, warehouse, logs / "ui-month-server.log")
     try:
         location, _, _ = wait_loaded(server, poll_s=0.5)
@@ -631,8 +641,7 @@ def measure_ui_month(side: Side, folder: Path, logs: Path) -> Sample:
 
 
 def measure_docs(side: Side, folder: Path, logs: Path) -> Sample:
-    assert side.loaded is not None
-    warehouse = copy_warehouse(side.loaded, folder / "warehouse")
+    warehouse = restored_warehouse(side)
     seconds = checked(
         ["make", "docs", f"WAREHOUSE_DIR={warehouse}"], side.root, child_env(warehouse, side), logs / "docs.log"
     )
@@ -642,8 +651,7 @@ def measure_docs(side: Side, folder: Path, logs: Path) -> Sample:
 
 
 def measure_dev(side: Side, folder: Path, logs: Path) -> Sample:
-    assert side.loaded is not None
-    warehouse = copy_warehouse(side.loaded, folder / "warehouse")
+    warehouse = restored_warehouse(side)
     server = start_server(side, warehouse, logs / "dev-server.log")
     try:
         _, first_response, loaded = wait_loaded(server, poll_s=0.25)
@@ -805,6 +813,8 @@ def main(argv: list[str] | None = None) -> int:
                 shown = ", ".join("error" if s.seconds is None else f"{s.seconds:.2f} s" for s in samples)
                 extra = "".join(f", {k} {v:.2f} s" for s in samples for k, v in s.extra.items())
                 log(f"{step.key} {repeat}/{args.repeats} {side.name}: {shown}{extra}")
+                if args.keep and side.warehouse.exists() and not folder.exists():
+                    side.warehouse.rename(folder)  # the restored warehouse as the step left it
                 if not args.keep:
                     shutil.rmtree(folder, ignore_errors=True)
     log(f"measured in {(time.perf_counter() - started) / 60:.1f} min")

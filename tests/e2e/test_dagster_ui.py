@@ -46,10 +46,10 @@ def _free_port() -> int:
 
 @pytest.fixture
 def dagster_ui(sample_load: SampleLoad, tmp_path: Path) -> Iterator[str]:
-    """`make dev` (`dg dev`) on a copy of the sample warehouse, with the Dagster instance that recorded the
+    """`make dev` (`dg dev`) on a copy of the sample warehouse as loaded, with the Dagster instance that recorded the
     sample load, on a free loopback port; every process stopped after."""
     warehouse = tmp_path / "warehouse"
-    shutil.copytree(sample_load.warehouse, warehouse, ignore=shutil.ignore_patterns("postgres", "*.lock"))
+    shutil.copytree(sample_load.pristine, warehouse)
     home = warehouse / "dagster_home"
     shutil.copyfile(INSTANCE_CONFIG, home / "dagster.yaml")
     port = _free_port()
