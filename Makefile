@@ -20,7 +20,7 @@ DBT_FILES := $(shell find dbt_project/models dbt_project/macros dbt_project/seed
 	dbt_project/dbt_project.yml dbt_project/profiles.yml
 
 $(MANIFEST): $(STAMP) $(DBT_FILES)
-	cd dbt_project && ../$(BIN)/dbt parse --quiet --profiles-dir .
+	cd dbt_project && ../$(BIN)/rare-earth-dbt parse --quiet --profiles-dir .
 
 parse: $(MANIFEST)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import gc
 import os
 import re
 import shutil
@@ -23,6 +22,7 @@ from orchestration.operations import (
     publishable_after_failure,
     status_snapshot,
 )
+from orchestration.short_process import collect_rarely
 from orchestration.warehouse import INSTANCE_CONFIG, REPO_ROOT, LoadRunning, Warehouse
 
 if TYPE_CHECKING:  # Dagster takes seconds to import: `status` and `sample` do without it.
@@ -342,53 +342,62 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 def _render_dbt_docs(warehouse: Warehouse, out: Path) -> int:
     """dbt's documentation as one self-contained HTML file (`docs generate --static`); the caller holds
-    the writer lock, since dbt opens the build database."""
+    the writer lock, since dbt opens the build database and the warehouse's dbt target folder."""
     import subprocess
-    import tempfile
 
-    dbt = Path(sys.executable).with_name("dbt")
+    from orchestration.dbt_process import DBT_EXECUTABLE
+
     out.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as target:
-        result = subprocess.run(
-            [
-                str(dbt),
-                "docs",
-                "generate",
-                "--static",
-                "--project-dir",
-                str(REPO_ROOT / "dbt_project"),
-                "--profiles-dir",
-                str(REPO_ROOT / "dbt_project"),
-                "--target-path",
-                target,
-            ],
-            env={**os.environ, "WAREHOUSE_DIR": str(warehouse.root)},
-            capture_output=True,
-            text=True,
-        )
-        if result.returncode != 0:
-            print(result.stdout[-3000:], file=sys.stderr)
-            return result.returncode
-        shutil.copyfile(Path(target) / "static_index.html", out / "index.html")
+    # The builds' target folder: dbt's partial-parse state there spares a parse of the whole project.
+    target = warehouse.dbt_target_dir
+    result = subprocess.run(
+        [
+            DBT_EXECUTABLE,
+            "docs",
+            "generate",
+            "--static",
+            "--project-dir",
+            str(REPO_ROOT / "dbt_project"),
+            "--profiles-dir",
+            str(REPO_ROOT / "dbt_project"),
+            "--target-path",
+            str(target),
+        ],
+        env={**os.environ, "WAREHOUSE_DIR": str(warehouse.root)},
+        capture_output=True,
+        text=True,
+    )
+    if result.returncode != 0:
+        print(result.stdout[-3000:], file=sys.stderr)
+        return result.returncode
+    shutil.copyfile(target / "static_index.html", out / "index.html")
     return 0
 
 
 def cmd_docs(args: argparse.Namespace) -> int:
     """GX Data Docs and dbt docs as static HTML under warehouse/docs/, browsable without network."""
+    from orchestration.quality.data_docs import data_docs_are_current, data_docs_index
+
     warehouse = Warehouse.from_env(args.warehouse)
     if not warehouse.build_db.exists():
         print(f"no warehouse at {warehouse.root} yet: run `rare-earth load` first", file=sys.stderr)
         return 1
     docs = warehouse.docs_dir
     with warehouse.writer_lock():
+        # Asked before dbt opens the database; a load renders the Data Docs after each publish.
+        data_docs_current = data_docs_are_current(warehouse)
         failed = _render_dbt_docs(warehouse, docs / "dbt")
     if failed:
         return failed
-    from orchestration.quality.data_docs import render_warehouse_data_docs
+    if data_docs_current:
+        data_docs = data_docs_index(warehouse)
+    else:
+        from orchestration.quality.data_docs import render_warehouse_data_docs
 
-    data_docs = render_warehouse_data_docs(warehouse)
+        data_docs = render_warehouse_data_docs(warehouse)
     print(f"dbt docs: {docs / 'dbt' / 'index.html'}")
-    print(f"Great Expectations Data Docs: {data_docs}")
+    already = " (up to date: the last load rendered them)" if data_docs_current else ""
+    print(f"Great Expectations Data Docs: {data_docs}{already}")
     print("open them in a browser; they need no network")
     return 0
 
@@ -427,6 +436,7 @@ def cmd_serve_bi(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    collect_rarely()
     parser = argparse.ArgumentParser(prog="rare-earth", description=__doc__)
     parser.add_argument("--warehouse", help="warehouse folder (default: $WAREHOUSE_DIR or ./warehouse)")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -465,9 +475,6 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     finally:
         shown.finish()
-        # The process ends here: spare its exit a walk of every object Dagster, dbt and GX created, which
-        # Python's final garbage collection takes seconds over (the operating system frees the memory anyway).
-        gc.freeze()
 
 
 def _log_traceback(warehouse: Warehouse) -> Path:

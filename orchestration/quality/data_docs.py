@@ -109,6 +109,17 @@ Error-level expectations block a month (it is held back); warnings are published
     return index
 
 
+def data_docs_index(warehouse: Warehouse) -> Path:
+    return warehouse.docs_dir / "gx" / "index.html"
+
+
+def data_docs_are_current(warehouse: Warehouse) -> bool:
+    """Rendered since the build database last changed (each load renders them after it publishes; rendering
+    only reads the database)."""
+    index = data_docs_index(warehouse)
+    return index.exists() and index.stat().st_mtime > warehouse.build_db.stat().st_mtime
+
+
 def render_warehouse_data_docs(warehouse: Warehouse) -> Path:
     """Data Docs of the warehouse under `docs/gx/`: every suite, and its validation of the latest month."""
     with build_db(warehouse) as con:
@@ -123,4 +134,4 @@ def render_warehouse_data_docs(warehouse: Warehouse) -> Path:
             for suite in SUITES
         ]
         held = [h.summary() for h in held_months(con)]
-    return render_data_docs(warehouse.docs_dir / "gx", pages, held)
+    return render_data_docs(data_docs_index(warehouse).parent, pages, held)

@@ -109,6 +109,7 @@ class Side:
         """Where the sample was loaded, and where each measurement finds it again: a warehouse stays in its
         folder from one month to the next, and dbt's state (e.g. its partial parse) names that folder."""
         return self.work / "warehouse"
+
     revised_bytes: bytes | None = None
     refused: dict[str, str] = field(default_factory=dict)  # step -> why it cannot be measured on this side
     dev_uses_port_variable: bool = False

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -269,6 +270,31 @@ def test_docs_render_dbt_docs_and_gx_data_docs_as_offline_html(
     assert '<a href="validations/raw_month_2025_12.html">raw_month 2025-12</a>' in index
     suite = (gx / "suites" / "raw_month.html").read_text(encoding="utf-8")
     assert re.search(r"quantity_kg.*values must be greater than or equal to.*0\.0", suite, re.S)
+
+
+def test_docs_reuse_the_data_docs_the_load_rendered_until_the_build_database_changes(
+    sample_load: SampleLoad, tmp_path: Path
+) -> None:
+    warehouse = tmp_path / "warehouse"
+    shutil.copytree(sample_load.pristine, warehouse)  # as the load left it, modification times too
+    index = warehouse / "docs" / "gx" / "index.html"
+    build_db = warehouse / "build" / "rare_earth_build.duckdb"
+    assert index.stat().st_mtime > build_db.stat().st_mtime  # the load rendered them after its publish
+    marker = "<!-- as rendered by the load -->"
+    index.write_text(index.read_text(encoding="utf-8") + marker, encoding="utf-8")
+
+    docs = rare_earth(warehouse, "docs")
+    assert docs.returncode == 0, docs.stderr
+    assert f"Great Expectations Data Docs: {index} (up to date: the last load rendered them)" in docs.stdout
+    assert index.read_text(encoding="utf-8").endswith(marker)
+
+    # The database changed since (here: its time set after the pages'): the pages are rendered again.
+    later = index.stat().st_mtime + 60
+    os.utime(build_db, (later, later))
+    docs = rare_earth(warehouse, "docs")
+    assert docs.returncode == 0, docs.stderr
+    assert f"Great Expectations Data Docs: {index}\n" in docs.stdout
+    assert marker not in index.read_text(encoding="utf-8")
 
 
 def test_a_truncated_file_for_a_new_month_fails_the_load_and_leaves_the_published_file_unchanged(

@@ -1,19 +1,14 @@
 """The dbt project as Dagster sees it: one cached DbtProject, and the CLI resource pointing at the venv's dbt."""
 
-import sys
 from collections.abc import Sequence
 from functools import cached_property
-from pathlib import Path
 
 from dagster_dbt import DagsterDbtProjectPreparer, DbtCliResource, DbtProject
 from dbt.version import __version__ as DBT_CORE_VERSION
 from packaging.version import Version
 
+from orchestration.dbt_process import DBT_EXECUTABLE
 from orchestration.warehouse import REPO_ROOT
-
-# dagster-dbt calls `dbt` from PATH, which outside an activated venv may be another dbt or none.
-DBT_EXECUTABLE = str(Path(sys.executable).with_name("dbt"))
-
 
 # What dbt parses: a manifest newer than all of it is current.
 PROJECT_FILES = ("models", "macros", "seeds", "tests", "dbt_project.yml", "profiles.yml")
