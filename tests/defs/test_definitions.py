@@ -210,16 +210,3 @@ def test_after_a_run_held_a_month_back_a_sensor_launches_the_months_that_passed(
         assert request.tags == {**tags, PUBLISHES_WHAT_PASSED_IN: failed.run_id}
         follow_up = failed.dagster_run.with_tags({**failed.dagster_run.tags, PUBLISHES_WHAT_PASSED_IN: "x"})
         assert isinstance(evaluate(follow_up), dg.SkipReason)  # never a loop
-
-
-def test_the_dbt_resource_still_overrides_what_dagster_dbt_calls() -> None:
-    """VenvDbtCliResource replaces two dagster-dbt internals (a `dbt --version` subprocess and an adapter opened
-    in this process); if dagster-dbt renames them, the overrides would silently stop saving their 3 s."""
-    from dagster_dbt import DbtCliResource
-
-    from orchestration.defs.transform.project import dbt_resource
-
-    assert {"_cli_version", "_initialize_dbt_core_adapter"} <= set(dir(DbtCliResource))
-    resource = dbt_resource()
-    assert resource._initialize_dbt_core_adapter(["build"]) is None
-    assert resource._cli_version.major == 1

@@ -1,9 +1,7 @@
 """dbt models, seeds and tests as Dagster assets and checks, partitioned by month like the ingest."""
 
-import contextlib
 import functools
 import hashlib
-import io
 import json
 import shutil
 from collections.abc import Iterator, Mapping
@@ -17,6 +15,7 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 from orchestration.build_database import BUILD_MEMORY_LIMIT, INTERRUPTED_BUILD, record_build, set_build_months
 from orchestration.defs.partitions import month_range, monthly_partitions
 from orchestration.defs.resources import WarehouseResource
+from orchestration.defs.transform.in_process import dbt_build_in_process
 from orchestration.defs.transform.project import rare_earth_dbt
 from orchestration.loading.summary import relation_shape
 from orchestration.progress import dbt_log
@@ -120,18 +119,17 @@ def rare_earth_dbt_models(
     _start_from_the_project_parse(wh.dbt_target_dir)
     with wh.writer_lock():
         # dbt-duckdb holds the database for the whole build, so row counts and column types are read
-        # after it exits (dagster-dbt's fetch_row_counts would race it for DuckDB's file lock).
+        # after it is done (dagster-dbt's fetch_row_counts would race it for DuckDB's file lock).
         log = DbtLog()
-        with contextlib.redirect_stdout(log):  # dagster-dbt echoes every dbt event to stdout
-            # The warehouse's own target folder keeps dbt's partial-parse state from one run to the next.
-            # dbt's unit tests test the SQL, not the data: `make test` runs them, a production build skips them.
-            invocation = dbt.cli(
-                ["build", "--exclude-resource-type", "unit_test"],
-                context=context,
-                raise_on_error=False,
-                target_path=wh.dbt_target_dir,
-            )
-            events = list(invocation.stream())
+        # The warehouse's own target folder keeps dbt's partial-parse state from one run to the next.
+        # dbt's unit tests test the SQL, not the data: `make test` runs them, a production build skips them.
+        build, events = dbt_build_in_process(
+            context,
+            dbt,
+            ["build", "--exclude-resource-type", "unit_test"],
+            target_path=wh.dbt_target_dir,
+            on_log_line=log.write_line,
+        )
         context.log.info(f"dbt's log:\n{log.text()}")
         relations = _relations()
         con = duckdb.connect(str(wh.build_db), read_only=True, config={"memory_limit": BUILD_MEMORY_LIMIT})
@@ -140,7 +138,7 @@ def rare_earth_dbt_models(
                 yield _with_shape(con, relations, event)
         finally:
             con.close()
-    error = None if invocation.is_successful() else str(invocation.get_error())
+    error = build.error()
     with warehouse.build_db() as con:
         record_build(con, first, last, error)
         set_build_months(con, None)
@@ -157,26 +155,20 @@ def _start_from_the_project_parse(target: Path) -> None:
         shutil.copyfile(projects, ours)
 
 
-class DbtLog(io.TextIOBase):
-    """dbt's log lines as dagster-dbt writes them: kept for the run's event log and passed on, one by one,
-    to the `rare_earth.dbt` logger (the CLI shows them with --verbose, or when the build failed)."""
+class DbtLog:
+    """dbt's log lines: kept for the run's event log and passed on, one by one, to the `rare_earth.dbt`
+    logger (the CLI shows them with --verbose, or when the build failed)."""
 
     def __init__(self) -> None:
         self._lines: list[str] = []
-        self._partial = ""
 
-    def writable(self) -> bool:
-        return True
-
-    def write(self, text: str) -> int:
-        *complete, self._partial = (self._partial + text).split("\n")
-        for line in complete:
+    def write_line(self, text: str) -> None:
+        for line in text.splitlines() or [""]:
             self._lines.append(line)
             dbt_log.info(line)
-        return len(text)
 
     def text(self) -> str:
-        return "\n".join([*self._lines, self._partial]).strip()
+        return "\n".join(self._lines).strip()
 
 
 def _with_shape(con: duckdb.DuckDBPyConnection, relations: dict[str, str], event: Any) -> Any:

@@ -1,11 +1,6 @@
 """The dbt project as Dagster sees it: one cached DbtProject, and the CLI resource pointing at the venv's dbt."""
 
-from collections.abc import Sequence
-from functools import cached_property
-
 from dagster_dbt import DagsterDbtProjectPreparer, DbtCliResource, DbtProject
-from dbt.version import __version__ as DBT_CORE_VERSION
-from packaging.version import Version
 
 from orchestration.dbt_process import DBT_EXECUTABLE
 from orchestration.warehouse import REPO_ROOT
@@ -40,19 +35,6 @@ rare_earth_dbt = DbtProject(project_dir=REPO_ROOT / "dbt_project", profiles_dir=
 VenvDbtPreparer().prepare_if_dev(rare_earth_dbt)
 
 
-class VenvDbtCliResource(DbtCliResource):
-    """dagster-dbt's dbt CLI resource, without two costs it pays on every call (about 3 s of a one-month run):
-    asking the dbt executable for its version in a subprocess (it is the venv's own dbt-core, whose version this
-    process knows), and opening a dbt adapter here (only dagster-dbt's fetch_* helpers use it; this project reads
-    row counts itself after dbt exits). tests/defs checks that these dagster-dbt internals still exist."""
-
-    @cached_property
-    def _cli_version(self) -> Version:
-        return Version(DBT_CORE_VERSION)
-
-    def _initialize_dbt_core_adapter(self, args: Sequence[str]) -> None:
-        return None
-
-
 def dbt_resource() -> DbtCliResource:
-    return VenvDbtCliResource(project_dir=rare_earth_dbt, dbt_executable=DBT_EXECUTABLE)
+    """The project's dbt: the asset runs its builds in process (in_process.py); `dg dev` parses with it."""
+    return DbtCliResource(project_dir=rare_earth_dbt, dbt_executable=DBT_EXECUTABLE)
