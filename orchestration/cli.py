@@ -61,7 +61,7 @@ def _execute_monthly_load(
     from orchestration.runs import process_tags
 
     defs = load_definitions()
-    return defs.resolve_job_def("monthly_load").execute_in_process(
+    result = defs.resolve_job_def("monthly_load").execute_in_process(
         instance=dg.DagsterInstance.get(),
         tags={**partition_range_tags(*months), **LAUNCHED_BY_CLI, **process_tags(), **(tags or {})},
         # The run's full event log, step failures' stack traces and dbt's log included, is in the Dagster
@@ -76,6 +76,18 @@ def _execute_monthly_load(
         )
         if publish_only
         else None,
+    )
+    if _interrupted(result):
+        raise KeyboardInterrupt  # Dagster turned Ctrl-C into a failed step; say it as an interrupt
+    return result
+
+
+def _interrupted(result: ExecuteInProcessResult) -> bool:
+    return any(
+        event.step_failure_data is not None
+        and event.step_failure_data.error is not None
+        and event.step_failure_data.error.cls_name == "DagsterExecutionInterruptedError"
+        for event in result.get_step_failure_events()
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -82,3 +83,43 @@ def test_dbt_parses_only_what_changed_from_one_load_to_the_next(warehouse: Wareh
     assert "Unable to do partial parsing" not in second.stderr + second.stdout
     # dbt's unit tests test the SQL, not the data: `make test` runs them, a load does not.
     assert "unit_test" not in second.stderr and "unit tests" not in second.stderr.split("Finished running")[-1]
+
+
+def test_ctrl_c_during_the_dbt_build_stops_the_load_as_an_interrupt_and_the_next_load_finishes(
+    warehouse: Warehouse, write_csv: WriteCsv
+) -> None:
+    """dbt runs in the load's own process: Ctrl-C there stops the load with the interrupt message, not a dbt
+    failure with dbt's traceback, publishes nothing half-built, and the next load builds the month."""
+    write_csv(
+        "exports/gacc_exports_2025-11.csv",
+        ZH_HEADER,
+        [["202511", "85051110", "稀土永磁", "502", "美国", "5", "千克", "1"]],
+    )
+    environment = {**os.environ, "WAREHOUSE_DIR": str(warehouse.root)}
+    environment.pop("DAGSTER_HOME", None)
+    process = subprocess.Popen(
+        [str(Path(sys.executable).with_name("rare-earth")), "load"],
+        env=environment,
+        cwd=REPO_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stderr is not None
+    seen = []
+    for line in process.stderr:  # the progress line comes as the dbt step starts
+        seen.append(line)
+        if "dbt build of the staging" in line:
+            process.send_signal(signal.SIGINT)  # what Ctrl-C sends
+            break
+    stdout, rest = process.communicate(timeout=600)
+    stderr = "".join(seen) + rest
+    assert process.returncode == 130, stderr
+    assert "interrupted: nothing half-done is published; the next load takes up what is left" in stderr
+    assert "Traceback" not in stdout + stderr
+    assert "the dbt build failed" not in stderr
+    assert not warehouse.published_db.exists()
+
+    finished = load(warehouse)
+    assert finished.returncode == 0, finished.stderr
+    assert warehouse.published_db.exists()

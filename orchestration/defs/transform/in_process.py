@@ -95,6 +95,10 @@ def dbt_build_in_process(
         result = dbtRunner(callbacks=[on_event]).invoke(argv)
     finally:
         _let_go_of_the_database()
+    if result.exception is not None and not isinstance(result.exception, Exception):
+        # dbtRunner returns what it caught; an interrupt (Ctrl-C, a run terminated in the UI) stops the run
+        # here, as it stopped dbt, and the build stays recorded as unfinished.
+        raise result.exception
     run.success = bool(result.success)
     run.exception = result.exception
     if result.exception is not None:
