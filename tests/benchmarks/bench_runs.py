@@ -572,11 +572,62 @@ def measure_revision(side: Side, folder: Path, logs: Path) -> Sample:
     warehouse = restored_warehouse(side)
     target = warehouse / "landing" / REVISED_FILE
     target.write_bytes(side.revised_bytes)
+    started = time.time()
     seconds = checked([side.rare_earth, "load"], side.root, child_env(warehouse, side), logs / "revision-load.log")
     statuses = audit_status(warehouse, f"%{REVISED_FILE.name}")
     if not statuses or statuses[-1][1] != "loaded":
         raise RuntimeError(f"the revised file was not loaded: audit.files says {statuses}")
-    return Sample(seconds)
+    return Sample(seconds, extra=run_phases(warehouse / "dagster_home", started, started + seconds))
+
+
+# Where a load's seconds go, from the step events of its Dagster run: the first phase a step key matches.
+PHASES = (
+    ("raw suite", ("raw_month",)),
+    ("other suites", ("expectations",)),
+    ("dbt step", ("dbt",)),
+    ("ingest", ("customs_lines", "ingest")),
+    ("publish", ("rare_earth_duckdb", "publish")),
+    ("Data Docs and report", ("data_docs", "report")),
+)
+
+
+def run_phases(dagster_home: Path, process_start: float, process_end: float) -> dict[str, float]:
+    """Seconds per phase of the latest run in the instance (stdlib sqlite3 on Dagster's SQLite files): before
+    the run starts, each group of steps, Dagster's time between steps, and after the run ends; empty when
+    the instance is not where it is looked for."""
+    import sqlite3
+
+    runs_db, shards = dagster_home / "history" / "runs.db", dagster_home / "history" / "runs"
+    if not runs_db.exists():
+        return {}
+    with contextlib.closing(sqlite3.connect(runs_db)) as con:
+        row = con.execute("select run_id from runs order by create_timestamp desc limit 1").fetchone()
+    if row is None or not (shards / f"{row[0]}.db").exists():
+        return {}
+    with contextlib.closing(sqlite3.connect(shards / f"{row[0]}.db")) as con:
+        events = con.execute("select dagster_event_type, step_key, timestamp from event_logs order by id").fetchall()
+
+    def at(text: str) -> float:
+        return datetime.fromisoformat(text).replace(tzinfo=UTC).timestamp()
+
+    run_kinds = ("PIPELINE_START", "PIPELINE_SUCCESS", "PIPELINE_FAILURE")
+    run_events = [at(ts) for kind, _, ts in events if kind in run_kinds]
+    if len(run_events) < 2:
+        return {}
+    phases = {"before the run": run_events[0] - process_start}
+    started: dict[str, float] = {}
+    in_steps = 0.0
+    for kind, step, ts in events:
+        if kind == "STEP_START":
+            started[step] = at(ts)
+        elif kind in ("STEP_SUCCESS", "STEP_FAILURE") and step in started:
+            took = at(ts) - started.pop(step)
+            name = next((name for name, keys in PHASES if any(k in step for k in keys)), "other steps")
+            phases[name] = phases.get(name, 0.0) + took
+            in_steps += took
+    phases["between steps"] = run_events[-1] - run_events[0] - in_steps
+    phases["after the run"] = process_end - run_events[-1]
+    return {f"{name} s": round(value, 2) for name, value in phases.items()}
 
 
 def measure_cold(side: Side, folder: Path, logs: Path) -> Sample:
