@@ -140,6 +140,31 @@ def test_a_vintage_of_some_codes_replaces_only_those_codes(warehouse: Warehouse,
     ]
 
 
+def test_a_file_is_superseded_once_every_line_of_it_is_replaced(warehouse: Warehouse, write_csv: WriteCsv) -> None:
+    """Only the partitions a new vintage has lines in change; a year-to-date file replaces no monthly line."""
+    write_csv("exports/two_months.csv", ZH_HEADER, [*OCT, *NOV])  # no month in the name: the rows say
+    ingest_landing(warehouse)
+
+    def load(name: str, rows: list[list[str]]) -> tuple[str, ...]:
+        write_csv(name, ZH_HEADER, rows)
+        [outcome] = ingest_landing(warehouse).outcomes
+        assert outcome.status == "loaded", outcome.reason
+        return outcome.superseded
+
+    assert load("exports/nov_2025-11.csv", NOV) == ()  # October is still current
+    assert load("exports/ytd_2025-10_ytd.csv", OCT) == ()  # another period kind
+    assert load("exports/oct_magnets_2025-10.csv", OCT[:2]) == ()  # the October oxide line is still current
+    assert load("exports/oct_oxide_2025-10.csv", OCT[2:]) == ("exports/two_months.csv",)
+    statuses = dict(query(warehouse, "select file_name, status from audit.files"))
+    assert statuses == {
+        "exports/two_months.csv": "superseded",
+        "exports/nov_2025-11.csv": "loaded",
+        "exports/ytd_2025-10_ytd.csv": "loaded",
+        "exports/oct_magnets_2025-10.csv": "loaded",
+        "exports/oct_oxide_2025-10.csv": "loaded",
+    }
+
+
 BAD_FILES: dict[str, tuple[bytes, str]] = {
     "empty": (b"", "the file is empty (0 bytes)"),
     "header_only": (render_csv(ZH_HEADER, []).encode("gb18030"), "a header but no data rows"),
