@@ -5,10 +5,13 @@ whole lines, each checked strictly, while the newlines before each chunk are cou
 on its line, and in its column when that can be told.
 
 A GB18030 file is not transcoded before parsing: no byte of a GB18030 multi-byte character is below 0x30,
-so commas, quotes and line ends parse the same in GB18030 as in UTF-8. Each chunk is checked (with numpy,
-off the GIL; Python's codec only where the check cannot tell), Arrow parses the GB18030 bytes into binary
-columns, and `gb18030_column` decodes each column's distinct values: customs names repeat, so the codec,
-which runs on one core and holds the GIL, sees a small fraction of the file.
+so commas, quotes and line ends parse the same in GB18030 as in UTF-8. Arrow parses the GB18030 bytes into
+binary columns, and `gb18030_column` decodes each column's distinct values: customs names repeat, so the
+codec, which runs on one core and holds the GIL, sees a small fraction of the file. That decoding is also
+the check of the bytes: a text decodes exactly when each of its fields does (a field ends at one of those
+bytes, which no character holds), so a chunk is not checked as a whole; a column of ASCII needs no check,
+and a column read for no value is checked with `gb18030_values_decode`. A problem found there is reported
+by reading the file again the transcoding way, which names the line and column of the first bad byte.
 """
 
 from __future__ import annotations
@@ -175,30 +178,62 @@ def value_buffers(values: pa.Array) -> tuple[np.ndarray, np.ndarray]:
 
 
 def gb18030_column(values: pa.Array, then: Callable[[pa.Array], pa.Array] | None = None) -> pa.Array:
-    """A binary column parsed from checked GB18030 text, as UTF-8 strings: the same values as decoding first.
+    """A binary column parsed from GB18030 text, as UTF-8 strings: the same values as decoding first.
 
     A column of ASCII is its own UTF-8 (no copy). Otherwise each distinct value is decoded once: names
     repeat, and a batch holds a few hundred distinct ones among thousands of rows. A value is whole
     characters, since the bytes that end a field (comma, quote, line end) are never inside one. `then`, a
-    function of each value on its own (such as trimming), runs on the distinct values only.
+    function of each value on its own (such as trimming), runs on the distinct values only. Raises
+    NotGB18030 when a value does not decode.
     """
     bounds, data = value_buffers(values)
     if bounds[0] == bounds[-1] or int(data[bounds[0] : bounds[-1]].max()) < 0x80:
         text = values.view(pa.string())
         return text if then is None else then(text)
     encoded = pc.dictionary_encode(values)
-    distinct = _decode_distinct(encoded.dictionary)
+    try:
+        distinct = _decode_distinct(encoded.dictionary)
+    except UnicodeDecodeError as err:
+        # Distinct values come in the order of their first rows: the first that fails is on the first bad row.
+        bad = int(np.count_nonzero(_joined(encoded.dictionary)[: err.start] == 0))
+        raise NotGB18030(int(np.argmax(encoded.indices.to_numpy(zero_copy_only=False) == bad))) from err
     return pc.take(distinct if then is None else then(distinct), encoded.indices)
+
+
+class NotGB18030(ValueError):
+    """A value of a column parsed from unchecked GB18030 bytes does not decode; `row` is the first such row."""
+
+    def __init__(self, row: int) -> None:
+        super().__init__(f"row {row} is not valid GB18030")
+        self.row = row
+
+
+def gb18030_values_decode(values: pa.Array) -> bool:
+    """Whether every value of a binary array decodes as GB18030 (each on its own), for columns no one reads."""
+    joined = _joined(values)
+    if gb18030_decodes(joined):
+        return True
+    try:  # the check could not tell, or the text is bad: the codec says which
+        joined.tobytes().decode("gb18030")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _joined(words: pa.Array) -> np.ndarray:
+    """The values' bytes with a NUL between each two: NUL ends any character, and the file holds none
+    (`TextStream` refuses control characters)."""
+    bounds, data = value_buffers(words)
+    return np.insert(data[bounds[0] : bounds[-1]], bounds[1:-1] - bounds[0], 0)
 
 
 def _decode_distinct(words: pa.Array) -> pa.Array:
     """Binary values (no nulls) of GB18030 as a string array: one call of the codec for all of them.
 
-    They are joined with NUL, which checked text never holds, and split again after decoding.
+    They are joined with NUL, which checked text never holds, and split again after decoding. Raises
+    UnicodeDecodeError when a value does not decode.
     """
-    bounds, data = value_buffers(words)
-    joined = np.insert(data[bounds[0] : bounds[-1]], bounds[1:-1] - bounds[0], 0)
-    text = np.frombuffer(joined.tobytes().decode("gb18030").encode("utf-8"), dtype=np.uint8)
+    text = np.frombuffer(_joined(words).tobytes().decode("gb18030").encode("utf-8"), dtype=np.uint8)
     breaks = np.flatnonzero(text == 0)
     offsets = np.concatenate(([0], breaks - np.arange(len(breaks)), [len(text) - len(breaks)])).astype(np.int32)
     return pa.StringArray.from_buffers(len(words), pa.py_buffer(offsets), pa.py_buffer(np.delete(text, breaks)))
@@ -315,8 +350,8 @@ class TextStream(io.RawIOBase):
 
     def _decode(self, chunk: memoryview, data: np.ndarray) -> bytes | memoryview:
         if self._codec == "gb18030":
-            if not self._transcode and gb18030_decodes(data):
-                return chunk
+            if not self._transcode:
+                return chunk  # checked per column as it is decoded (gb18030_column)
             try:
                 text = str(chunk, "gb18030")
             except UnicodeDecodeError as err:

@@ -30,7 +30,16 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from orchestration.gacc.decoding import Digest, Pace, TextStream, gb18030_column, line_chunks, value_buffers
+from orchestration.gacc.decoding import (
+    Digest,
+    NotGB18030,
+    Pace,
+    TextStream,
+    gb18030_column,
+    gb18030_values_decode,
+    line_chunks,
+    value_buffers,
+)
 from orchestration.gacc.encoding import detect_encoding
 from orchestration.gacc.errors import GaccFileError
 from orchestration.gacc.headers import (
@@ -310,11 +319,13 @@ def _open_csv(
     pace: Pace | None = None,
 ) -> pacsv.CSVStreamingReader:
     names = [f"c{i}" for i in range(len(gacc.header.positions))]
-    wanted = [names[i] for i, canonical in enumerate(gacc.header.positions) if canonical is not None]
+    # Untranscoded GB18030 parses into binary columns: Arrow's strings must be UTF-8. Their bytes are checked
+    # as they are decoded, so the columns no one reads are parsed too, to be checked (`_typed_batch`).
+    unchecked = not transcode and gacc.encoding == "gb18030"
+    kind = pa.binary() if unchecked else pa.string()
+    wanted = [names[i] for i, canonical in enumerate(gacc.header.positions) if unchecked or canonical is not None]
     chunks = line_chunks(f, gacc.block_size, digest)
     text = TextStream(chunks, gacc.encoding, gacc.name, gacc.header.positions, transcode=transcode, pace=pace)
-    # Untranscoded GB18030 parses into binary columns: Arrow's strings must be UTF-8.
-    kind = pa.string() if transcode or gacc.encoding != "gb18030" else pa.binary()
     return pacsv.open_csv(
         text,
         read_options=pacsv.ReadOptions(
@@ -362,7 +373,8 @@ def _gb18030_batches(gacc: GaccFile, digest: Digest | None, pace: Pace | None = 
     with gacc.path.open("rb") as f:
         try:
             for batch in _open_csv(gacc, f, digest, None, threads=True, transcode=False, pace=pace):
-                yield batch.rename_columns([gacc.header.positions[int(n[1:])] for n in batch.schema.names])
+                # A column read for no value keeps its position's name, to be checked and dropped.
+                yield batch.rename_columns([gacc.header.positions[int(n[1:])] or n for n in batch.schema.names])
         except pa.ArrowInvalid as err:
             raise GaccFileError(gacc.name, f"cannot parse as CSV: {err}") from err
 
@@ -830,13 +842,22 @@ def _all_same(values: pa.Array) -> bool:
 def _typed_batch(gacc: GaccFile, strings: pa.RecordBatch, offset: int) -> pa.RecordBatch:
     n = strings.num_rows
     given = dict(zip(strings.schema.names, strings.columns, strict=True))
+    for name in [name for name in given if name not in RAW_LINE_SCHEMA.names]:
+        # A column no one reads, parsed from GB18030 only to check its bytes (the file is refused for any).
+        if not gb18030_values_decode(given.pop(name)):
+            raise GaccFileError(gacc.name, "a column that is not read holds bytes that are not valid GB18030")
     present = set(given)
 
     def column(name: str, then: Callable[[pa.Array], pa.Array] | None = None) -> pa.Array:
         values = given[name]
-        if values.type == pa.binary():  # GB18030 parsed as it is: decoded here, `then` on distinct values
+        if values.type != pa.binary():
+            return values if then is None else then(values)
+        # GB18030 parsed as it is: decoded (and so checked) here, `then` on distinct values. GaccFile.batches
+        # reads a file that fails again the transcoding way, to name the first bad byte in the reference words.
+        try:
             return gb18030_column(values, then)
-        return values if then is None else then(values)
+        except NotGB18030 as err:
+            raise _fail(gacc, offset, err.row, name, "not valid GB18030") from err
 
     columns: dict[str, pa.Array] = {"row_number": pa.array(np.arange(offset + 1, offset + n + 1, dtype=np.int64))}
     if "month" in present:

@@ -20,7 +20,7 @@ from test_fuzz import CSV_ROWS, SEEDS, mutated
 
 from orchestration.gacc import GaccFileError, open_gacc_file
 from orchestration.gacc import reader as reader_module
-from orchestration.gacc.decoding import gb18030_column, gb18030_decodes
+from orchestration.gacc.decoding import NotGB18030, gb18030_column, gb18030_decodes, gb18030_values_decode
 
 SECOND_BYTES = [*range(0x40, 0x7F), *range(0x81, 0xFF)]
 # Bytes where the decoder's rules change: ASCII, digits, the ends of the lead, four-byte and trail ranges.
@@ -176,3 +176,35 @@ def test_a_large_file_in_small_blocks_reads_as_when_transcoded(landing: Path) ->
         for i in range(5_000)
     ]
     assert_same_outcome(landing, render_csv(ZH_HEADER, rows).encode("gb18030"), block_size=4093)
+
+
+def test_a_value_that_does_not_decode_is_found_on_its_row() -> None:
+    good, bad = "稀土永磁".encode("gb18030"), b"\x81\x20"
+    raw = pa.array([good, None, b"ASCII", bad, good, bad], pa.binary())
+    with pytest.raises(NotGB18030) as caught:
+        gb18030_column(raw)
+    assert caught.value.row == 3
+
+
+def test_columns_no_one_reads_are_checked_too() -> None:
+    # 0x81 0x80 is a character although the numpy check leaves text holding 0x80 to the codec.
+    assert gb18030_values_decode(pa.array(["稀土".encode("gb18030"), None, b"\x81\x80", b""], pa.binary()))
+    # Each value on its own: a lead byte at the end of one is not completed by the next.
+    assert not gb18030_values_decode(pa.array([b"ab\x81", b"\x40"], pa.binary()))
+    assert not gb18030_values_decode(pa.array([b"\xff"], pa.binary()))
+
+
+@pytest.mark.parametrize("bad", [b"\x81\x20", b"\xff", b"\x81"])
+@pytest.mark.parametrize("where", ["name", "trailing"])
+def test_a_bad_byte_is_reported_as_when_transcoded(landing: Path, bad: bytes, where: str) -> None:
+    rows = [["202511", "85051110", "稀土永磁", "502", "美国", "582,000", "千克", "29,100,000"]] * 3
+    lines = render_csv(ZH_HEADER, rows, trailing_comma=True).encode("gb18030").split(b"\n")
+    if where == "name":
+        lines[2] = lines[2].replace("永磁".encode("gb18030"), bad)
+    else:
+        lines[2] += bad  # after the portal's trailing comma: a column no one reads
+    data = b"\n".join(lines)
+    assert_same_outcome(landing, data)
+    gacc = open_gacc_file(landing / "gacc_2025-11.csv", relative_path=PurePath("exports/gacc_2025-11.csv"))
+    with pytest.raises(GaccFileError, match=r"line 3: .*not valid GB18030"):
+        list(gacc.batches())
