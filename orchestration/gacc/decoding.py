@@ -230,8 +230,8 @@ def _joined(words: pa.Array) -> np.ndarray:
 def _decode_distinct(words: pa.Array) -> pa.Array:
     """Binary values (no nulls) of GB18030 as a string array: one call of the codec for all of them.
 
-    They are joined with NUL, which checked text never holds, and split again after decoding. Raises
-    UnicodeDecodeError when a value does not decode.
+    They are joined with NUL, which the file never holds (`TextStream` refuses it), and split again after
+    decoding. Raises UnicodeDecodeError when a value does not decode.
     """
     text = np.frombuffer(_joined(words).tobytes().decode("gb18030").encode("utf-8"), dtype=np.uint8)
     breaks = np.flatnonzero(text == 0)
@@ -280,7 +280,8 @@ class TextStream(io.RawIOBase):
     """A file-like object of checked text for `pyarrow.csv.open_csv`, made from `line_chunks` of the file.
 
     `encoding` is what `detect_encoding` found. The text is UTF-8, except for a GB18030 file read with
-    `transcode=False`: then it is the file's own checked bytes, for binary columns and `gb18030_column`.
+    `transcode=False`: then it is the file's own bytes, checked here for control characters only, for binary
+    columns and `gb18030_column`, whose decoding checks the rest.
     `positions` are the header's canonical columns, to name the column of a bad byte; `pace` holds reading
     back to the consumer of the rows. `read` raises GaccFileError at the first problem in the bytes.
     """

@@ -340,7 +340,7 @@ def _open_csv(
             null_values=list(_MISSING),
             strings_can_be_null=True,
             quoted_strings_can_be_null=True,
-            check_utf8=False,  # TextStream has checked every byte
+            check_utf8=False,  # TextStream has checked UTF-8; GB18030 is parsed as binary and checked as decoded
         ),
         memory_pool=_parser_pool(),
     )
