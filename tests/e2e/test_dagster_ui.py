@@ -56,7 +56,7 @@ def dagster_ui(sample_load: SampleLoad, tmp_path: Path) -> Iterator[str]:
     bin_dir = Path(sys.executable).parent
     log = (tmp_path / "dagster_dev.log").open("w")
     server = subprocess.Popen(
-        [str(bin_dir / "dg"), "dev", "-h", "127.0.0.1", "-p", str(port)],
+        [str(bin_dir / "dg"), "dev", "--no-check-yaml", "-h", "127.0.0.1", "-p", str(port)],
         env={
             **os.environ,
             "WAREHOUSE_DIR": str(warehouse),
