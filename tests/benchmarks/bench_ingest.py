@@ -196,13 +196,44 @@ def work_duckdb(path: Path, work: Path, *, row_numbers: bool = True) -> dict[str
     return {"seconds": done - start, "hash_seconds": 0.0, "status": "loaded", "reason": None, **_facts(db)}
 
 
-def work_pandas(path: Path, work: Path) -> dict[str, Any]:
-    """What people write by hand: pandas.read_csv (C engine), then DuckDB inserts from the registered DataFrame."""
+def _typed_amount(column: str) -> str:
+    return f'cast("{column}" as decimal(18, 3))'
+
+
+def _plain_amount(column: str) -> str:
+    return f"cast(replace(\"{column}\", ',', '') as decimal(18, 3))"
+
+
+def _insert_frame(frame: Any, db: Path, amount: Callable[[str], str]) -> None:
+    """A pandas loader's frame into raw.customs_lines, numbered and typed as the project stores lines;
+    `amount` is the SQL that makes a decimal of an amount column."""
     import duckdb
     import numpy as np
-    import pandas as pd
 
     from orchestration.build_database import ensure_schema
+
+    frame["row_number"] = np.arange(1, len(frame) + 1)
+    con = duckdb.connect(str(db))
+    ensure_schema(con)
+    con.register("frame", frame)
+    con.execute(
+        f"""insert into raw.customs_lines by name
+            select 'export' as flow, strptime(cast("数据年月" as varchar), '%Y%m')::date as month, 1 as period_months,
+                   "商品编码" as hs_code, "商品名称" as commodity_name, "贸易伙伴编码" as partner_code,
+                   "贸易伙伴名称" as partner_name, "贸易方式编码" as regime_code, "贸易方式名称" as regime_name,
+                   {amount("第一数量")} as quantity_kg, "第一计量单位" as unit,
+                   {amount("第二数量")} as quantity_2, "第二计量单位" as unit_2,
+                   {amount("美元")} as value_usd, '{LANDING_NAME}' as source_file,
+                   'sha256-not-computed' as source_sha256, row_number, 1 as vintage, now() as loaded_at,
+                   'month' as period_kind
+            from frame"""
+    )
+    con.close()
+
+
+def work_pandas(path: Path, work: Path) -> dict[str, Any]:
+    """What people write by hand: pandas.read_csv (C engine), then DuckDB inserts from the registered DataFrame."""
+    import pandas as pd
 
     db = _fresh_db(work)
     start = time.perf_counter()
@@ -213,29 +244,9 @@ def work_pandas(path: Path, work: Path) -> dict[str, Any]:
         na_values=["?"],
         dtype={"商品编码": str, "贸易伙伴编码": str, "贸易方式编码": str},
     )
-    frame["row_number"] = np.arange(1, len(frame) + 1)
-    con = duckdb.connect(str(db))
-    ensure_schema(con)
-    con.register("frame", frame)
-    con.execute(
-        f"""insert into raw.customs_lines by name
-            select 'export' as flow, strptime(cast("数据年月" as varchar), '%Y%m')::date as month, 1 as period_months,
-                   "商品编码" as hs_code, "商品名称" as commodity_name, "贸易伙伴编码" as partner_code,
-                   "贸易伙伴名称" as partner_name, "贸易方式编码" as regime_code, "贸易方式名称" as regime_name,
-                   cast("第一数量" as decimal(18, 3)) as quantity_kg, "第一计量单位" as unit,
-                   cast("第二数量" as decimal(18, 3)) as quantity_2, "第二计量单位" as unit_2,
-                   cast("美元" as decimal(18, 3)) as value_usd, '{LANDING_NAME}' as source_file,
-                   'sha256-not-computed' as source_sha256, row_number, 1 as vintage, now() as loaded_at,
-                   'month' as period_kind
-            from frame"""
-    )
-    con.close()
+    _insert_frame(frame, db, _typed_amount)
     done = time.perf_counter()
     return {"seconds": done - start, "hash_seconds": 0.0, "status": "loaded", "reason": None, **_facts(db)}
-
-
-def _plain_amount(column: str) -> str:
-    return f"cast(replace(\"{column}\", ',', '') as decimal(18, 3))"
 
 
 def work_pandas_arrow(path: Path, work: Path) -> dict[str, Any]:
@@ -243,11 +254,7 @@ def work_pandas_arrow(path: Path, work: Path) -> dict[str, Any]:
 
     The pyarrow engine takes no `thousands`: amounts arrive as text and the insert removes the separators.
     """
-    import duckdb
-    import numpy as np
     import pandas as pd
-
-    from orchestration.build_database import ensure_schema
 
     db = _fresh_db(work)
     start = time.perf_counter()
@@ -255,23 +262,7 @@ def work_pandas_arrow(path: Path, work: Path) -> dict[str, Any]:
     frame = pd.read_csv(
         path, engine="pyarrow", encoding="gb18030", na_values=["?"], dtype=dict.fromkeys(as_text, "str")
     )
-    frame["row_number"] = np.arange(1, len(frame) + 1)
-    con = duckdb.connect(str(db))
-    ensure_schema(con)
-    con.register("frame", frame)
-    con.execute(
-        f"""insert into raw.customs_lines by name
-            select 'export' as flow, strptime(cast("数据年月" as varchar), '%Y%m')::date as month, 1 as period_months,
-                   "商品编码" as hs_code, "商品名称" as commodity_name, "贸易伙伴编码" as partner_code,
-                   "贸易伙伴名称" as partner_name, "贸易方式编码" as regime_code, "贸易方式名称" as regime_name,
-                   {_plain_amount("第一数量")} as quantity_kg, "第一计量单位" as unit,
-                   {_plain_amount("第二数量")} as quantity_2, "第二计量单位" as unit_2,
-                   {_plain_amount("美元")} as value_usd, '{LANDING_NAME}' as source_file,
-                   'sha256-not-computed' as source_sha256, row_number, 1 as vintage, now() as loaded_at,
-                   'month' as period_kind
-            from frame"""
-    )
-    con.close()
+    _insert_frame(frame, db, _plain_amount)
     done = time.perf_counter()
     return {"seconds": done - start, "hash_seconds": 0.0, "status": "loaded", "reason": None, **_facts(db)}
 
