@@ -244,6 +244,11 @@ def _load(warehouse: Warehouse, wait: bool) -> int:
             else f"nothing new in {warehouse.landing}: every file there is already loaded, quarantined or published"
         )
         return 0
+    if not plan.publish_only:
+        # Before Dagster is imported here, so that the two start up side by side (see worker_process).
+        from orchestration.worker_process import start_worker_process
+
+        start_worker_process(warehouse.root / "logs" / "worker-process.log")
     prepare_dagster_home(warehouse)
     _recover(warehouse, wait)
     started = datetime.now(UTC)

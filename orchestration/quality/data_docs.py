@@ -21,6 +21,7 @@ from orchestration.loading.summary import loaded_months
 from orchestration.quality.runner import gx_suite, gx_validation
 from orchestration.quality.suites import SUITES
 from orchestration.warehouse import Warehouse
+from orchestration.worker_process import in_worker_process
 
 _NETWORK_TAG = re.compile(
     r"<script[^>]*\bsrc=\"https?://[^\"]*\"[^>]*>\s*</script>|<(?:link|img)[^>]*\b(?:href|src)=\"(?:https?://|\.\./)[^\"]*\"[^>]*/?>",
@@ -134,4 +135,4 @@ def render_warehouse_data_docs(warehouse: Warehouse) -> Path:
             for suite in SUITES
         ]
         held = [h.summary() for h in held_months(con)]
-    return render_data_docs(data_docs_index(warehouse).parent, pages, held)
+    return in_worker_process(render_data_docs, data_docs_index(warehouse).parent, pages, held)

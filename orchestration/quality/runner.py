@@ -7,6 +7,7 @@ month's rows come as a pandas frame. GX is imported here only, when a suite runs
 from __future__ import annotations
 
 import functools
+import importlib
 import json
 import logging
 import os
@@ -130,6 +131,14 @@ def _gx_suite_and_batches(name: str) -> tuple[Any, Any]:
         .add_batch_definition_whole_dataframe("rows")
     )
     return suite, batches
+
+
+def prepare_gx() -> None:
+    """Import GX and read every suite now, before the first validation asks for them."""
+    for path in sorted(EXPECTATIONS_DIR.glob("*.json")):
+        _gx_suite_and_batches(path.stem)
+    for renderers in ("great_expectations.render.renderer", "great_expectations.render.view"):  # Data Docs'
+        importlib.import_module(renderers)
 
 
 def gx_suite(name: str) -> Any:

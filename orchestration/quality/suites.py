@@ -24,6 +24,7 @@ from orchestration.quality.frames import (
     staged_month_frame,
 )
 from orchestration.quality.runner import SuiteReport, run_suite_by
+from orchestration.worker_process import in_worker_process
 
 FrameOf = Callable[[duckdb.DuckDBPyConnection, date, date], pd.DataFrame]
 
@@ -50,7 +51,8 @@ class Suite:
 
     def validate(self, rows: pd.DataFrame, first: date, last: date) -> dict[tuple[Any, ...], SuiteReport]:
         """One report per group of the months' rows (from `frame`), keyed by the group's values, month first."""
-        return run_suite_by(self.name, rows, self.group_by, self.parameters(first, last), locate_by=self.locate_by)
+        parameters = self.parameters(first, last)
+        return in_worker_process(run_suite_by, self.name, rows, self.group_by, parameters, locate_by=self.locate_by)
 
 
 def _raw_lines(con: duckdb.DuckDBPyConnection, first: date, last: date) -> pd.DataFrame:

@@ -7,7 +7,9 @@ import dagster as dg
 from orchestration.defs.code_versions import source_version
 from orchestration.defs.resources import WarehouseResource
 from orchestration.defs.serving.assets import PUBLISHED
+from orchestration.progress import logger as progress
 from orchestration.reports.report import build_report
+from orchestration.worker_process import in_worker_process
 
 TAKEAWAY_MONTHS = 6
 
@@ -27,7 +29,8 @@ TAKEAWAY_MONTHS = 6
 )
 def monthly_report(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     wh = warehouse.get()
-    report = build_report(wh.published_db, wh.reports_dir)
+    report = in_worker_process(build_report, wh.published_db, wh.reports_dir)
+    progress.info(f"report: {report.index} and {len(report.pngs)} PNG charts")
     context.log.info(f"report: {report.index}")
     chart = base64.b64encode(report.pngs["us_magnets"].read_bytes()).decode("ascii")
     takeaways = "\n".join(

@@ -81,6 +81,9 @@ def dbt_build_in_process(
         "--log-level-file",
         "none",
         "--no-send-anonymous-usage-stats",
+        # dbt rewrites run_results.json after every node and manifest.json twice: a second of a one-month
+        # build. The run's events carry the same results; `make parse` and `rare-earth docs` write their own.
+        "--no-write-json",
     ]
     run = DbtInProcessRun(args=argv)
 
