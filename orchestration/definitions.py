@@ -10,10 +10,12 @@ from functools import cache
 from pathlib import Path
 
 from orchestration.short_process import collect_rarely
+from orchestration.worker_process import start_worker_process_in_a_run_worker
 
 # Every process that loads the code location (a run worker, the code server, `dg check defs`) first
 # imports Dagster, dbt and GX: rarer collections halve that (set before the imports below).
 collect_rarely()
+start_worker_process_in_a_run_worker()  # also before the imports: it imports GX while this process imports Dagster
 
 import dagster as dg  # noqa: E402
 

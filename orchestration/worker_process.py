@@ -2,11 +2,11 @@
 
 A one-file load spends most of its time importing and starting libraries on one core: Dagster, dbt, and then
 Great Expectations (about 2 s, half of it scipy, for expectations this project never uses) and the report's
-Vega renderer (0.6 s to start, 0.3 s for altair). `rare-earth load` therefore starts this process before it
-imports Dagster, and the process gets GX, altair and the renderer ready on the second core (`prepare`) while the
-load imports Dagster and builds. The suites validate, and Data Docs and the report render, here
-(`in_worker_process`), on frames and files the load's process hands over. Where no such process was started
-(the UI's run worker, `rare-earth docs`, the tests) the work runs in the caller, as it would anyway.
+Vega renderer (0.6 s to start, 0.3 s for altair). `rare-earth load`, and the run worker of a run launched
+from the UI, therefore start this process before they import Dagster; it gets GX, altair and the renderer
+ready on the second core (`_serve`) while the load imports Dagster and builds. The suites validate, and Data
+Docs and the report render, here (`in_worker_process`), on frames and files the load's process hands over.
+Where no such process was started (`rare-earth docs`, the tests) the work runs in the caller.
 
 The process is started fresh (not forked: it inherits no open file, lock or thread of the load) and reads
 requests from a socket; it ends when the load's process closes the socket or dies.
@@ -25,6 +25,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable
+from multiprocessing import parent_process
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
@@ -73,6 +74,23 @@ def start_worker_process(log: Path) -> None:
     if _started is None:
         _started = _WorkerProcess(log)
         atexit.register(stop_worker_process)
+
+
+def start_worker_process_in_a_run_worker() -> None:
+    """In the process of a run launched from the UI, about to load the definitions, start the worker process,
+    so that such a run gets the second core as a load from the command line does."""
+    if _runs_a_launched_run():
+        from orchestration.warehouse import Warehouse
+
+        start_worker_process(Warehouse.from_env().root / "logs" / "worker-process.log")
+
+
+def _runs_a_launched_run() -> bool:
+    # A code server (`dagster api grpc`, as `dg dev` starts it) runs each launched run in a child it starts
+    # with multiprocessing (which hands the child the server's command line); a run launcher without a code
+    # server starts `dagster api execute_run`. Other processes load the definitions too and need no worker.
+    command = sys.argv[1:3]
+    return command == ["api", "execute_run"] or (command == ["api", "grpc"] and parent_process() is not None)
 
 
 def stop_worker_process() -> None:

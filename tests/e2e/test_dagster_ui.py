@@ -191,12 +191,15 @@ def test_a_data_engineer_sees_the_graph_launches_a_month_and_reads_the_report_me
             expect(dialog).not_to_contain_text("backfill policies")
             page.keyboard.press("Escape")
 
+            worker_log = tmp_path / "warehouse" / "logs" / "worker-process.log"
+            worker_log.unlink(missing_ok=True)  # the sample load's (from the command line)
             run_id = _launch_monthly_load(dagster_ui, "2025-11-01")
             deadline = time.monotonic() + 600
             while (status := _run_status(dagster_ui, run_id)) not in ("SUCCESS", "FAILURE", "CANCELED"):
                 assert time.monotonic() < deadline, f"run {run_id} still {status}"
                 time.sleep(2)
             assert status == "SUCCESS", f"run {run_id} ended {status}: see {tmp_path / 'dagster_dev.log'}"
+            assert worker_log.exists(), "the run worker started no worker process for the suites and the report"
 
             page.goto(
                 f"{dagster_ui}/assets/reports/monthly_report?view=events",  # not partitioned: one report
