@@ -22,6 +22,8 @@ from dagster_dbt.core.dbt_cli_event import DbtCoreCliEventMessage
 
 # dbt's log lines a person reads (its text log shows these levels).
 SHOWN_LEVELS = {"info", "warn", "error"}
+# The events dagster-dbt turns into materialisations and check results (DbtCoreCliEventMessage.is_result_event).
+RESULT_EVENTS = {"LogSeedResult", "LogModelResult", "LogSnapshotResult", "LogTestResult"}
 
 
 @dataclass
@@ -88,11 +90,14 @@ def dbt_build_in_process(
     run = DbtInProcessRun(args=argv)
 
     def on_event(message: Any) -> None:
+        # Most of dbt's events are debug lines (each statement, each connection) that neither a reader nor
+        # Dagster uses: only the rest is turned into dicts (protobuf to JSON, the costly part).
+        if message.info.level not in SHOWN_LEVELS and message.info.name not in RESULT_EVENTS:
+            return
         event = msg_to_dict(message)
         run.raw_events.append(event)
-        info = event["info"]
-        if info.get("level") in SHOWN_LEVELS:
-            on_log_line(str(info.get("msg", "")))
+        if message.info.level in SHOWN_LEVELS:
+            on_log_line(str(event["info"].get("msg", "")))
 
     try:
         result = dbtRunner(callbacks=[on_event]).invoke(argv)
