@@ -111,7 +111,10 @@ def in_worker_process(function: Callable[Params, Result], *args: Params.args, **
     except (EOFError, OSError):
         # It died (killed, out of memory): this process does the work, only later than it could have.
         stop_worker_process()
-        progress.warning(f"the worker process ended (exit code {started.process.returncode}, log {started.log})")
+        progress.warning(
+            f"the worker process ended (exit code {started.process.returncode}, log {started.log}): "
+            "this process does its work from here on"
+        )
         return function(*args, **kwargs)
     except BaseException:  # interrupted while waiting: its answer would come to the next question
         stop_worker_process()

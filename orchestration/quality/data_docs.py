@@ -11,9 +11,7 @@ import html
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from orchestration.build_database import build_db
 from orchestration.loading.holds import held_months
@@ -22,6 +20,9 @@ from orchestration.quality.runner import gx_suite, gx_validation
 from orchestration.quality.suites import SUITES
 from orchestration.warehouse import Warehouse
 from orchestration.worker_process import in_worker_process
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 _NETWORK_TAG = re.compile(
     r"<script[^>]*\bsrc=\"https?://[^\"]*\"[^>]*>\s*</script>|<(?:link|img)[^>]*\b(?:href|src)=\"(?:https?://|\.\./)[^\"]*\"[^>]*/?>",

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 import duckdb
-import pandas as pd
 
 from orchestration.quality.runner import MAX_EXAMPLES
 from orchestration.reference_codes import partner_codes, rare_earth_code_groups
 from orchestration.rules import kilogram_units, rare_earth_product_groups, us_partner_code
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # Each month of each file is validated on its own: a failure holds back exactly that month of that file.
 RAW_MONTH_GROUPS = ("month", "flow", "source_file", "vintage")
@@ -68,6 +71,8 @@ def raw_month_frame(con: duckdb.DuckDBPyConnection, flow: str, first: date, last
 
 
 def raw_month_parameters(first: date, last: date) -> dict[str, object]:
+    import pandas as pd
+
     return {
         "partner_codes": list(partner_codes()),
         "kilogram_units": list(kilogram_units()),

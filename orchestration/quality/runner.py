@@ -14,11 +14,12 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from orchestration.warehouse import REPO_ROOT
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 EXPECTATIONS_DIR = REPO_ROOT / "expectations"
 MAX_EXAMPLES = 5
@@ -66,6 +67,8 @@ def suite_path(name: str) -> Path:
 
 
 def _shown(value: Any) -> str:
+    import pandas as pd
+
     return value.date().isoformat() if isinstance(value, pd.Timestamp) else str(value)
 
 
@@ -83,6 +86,8 @@ def _located_rows(result: dict[str, Any]) -> tuple[dict[str, Any], ...]:
 
 
 def _python(value: Any) -> Any:
+    import pandas as pd
+
     if value is pd.NaT or (isinstance(value, float) and value != value):  # NaN: no value
         return None
     if isinstance(value, pd.Timestamp):
@@ -236,6 +241,8 @@ def _holds_for_subsets(name: str) -> bool:
 
 def _plain(value: Any) -> Any:
     # Group keys come back as pandas/numpy scalars; the callers want dates and Python numbers.
+    import pandas as pd
+
     if isinstance(value, pd.Timestamp):
         return value.date()
     return value.item() if hasattr(value, "item") else value

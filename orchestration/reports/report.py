@@ -9,11 +9,14 @@ import os
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import pandas as pd
 
 from orchestration.rules import rare_earth_product_groups, us_partner_code
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -103,6 +106,7 @@ def _write(path: Path, data: bytes) -> None:
 def prepare_report() -> None:
     """Import altair and start the Vega renderer (its first chart takes 0.6 s, the next ones 0.02 s)."""
     import altair as alt
+    import pandas as pd
     import vl_convert
 
     vl_convert.vegalite_to_png(alt.Chart(pd.DataFrame({"x": [0]})).mark_point().encode(x="x:Q").to_dict())
@@ -110,6 +114,7 @@ def prepare_report() -> None:
 
 def build_report(published_db: Path, out: Path) -> Report:
     """Render the report from the published warehouse into `out` (index.html and one PNG per chart)."""
+    import pandas as pd
     import vl_convert
 
     from orchestration.reports import charts  # altair: 0.3 s to import

@@ -67,7 +67,7 @@ def test_a_dead_worker_costs_time_never_the_answer(worker: Path, caplog: pytest.
     started.process.wait()
     with caplog.at_level(logging.WARNING, logger="rare_earth.progress"):
         assert in_worker_process(os.getpid) == os.getpid()
-    assert f"the worker process ended (exit code -9, log {worker})" in caplog.text
+    assert f"the worker process ended (exit code -9, log {worker}): this process does its work" in caplog.text
     assert worker_process._started is None
 
 
