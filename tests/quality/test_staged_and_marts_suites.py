@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from suite_rows import MARTS_OK
 
 from orchestration.quality.runner import run_suite
 
@@ -15,16 +16,6 @@ STAGED_OK = {
     "partner_known": True,
     "usd_per_kg": 50.0,
     "usd_per_kg_vs_history": 1.0,
-}
-MARTS_OK = {
-    "series": "magnets exports to World",
-    "month": "2025-11-01",
-    "mom_pct": 12.4,
-    "band": 40.0,
-    "world_minus_partners": 0.0,
-    "ytd_minus_months": 0.0,
-    "all_minus_groups": 0.0,
-    "mom_beyond_band": -27.6,
 }
 
 

@@ -11,21 +11,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from suite_rows import MARTS_OK
 
 from orchestration import worker_process
 from orchestration.quality.runner import run_suite_by
 from orchestration.worker_process import in_worker_process, start_worker_process, stop_worker_process
 
-MARTS_OK = {
-    "series": "magnets exports to World",
-    "month": "2025-11-01",
-    "mom_pct": 12.4,
-    "band": 40.0,
-    "world_minus_partners": 0.0,
-    "ytd_minus_months": 0.0,
-    "all_minus_groups": 0.0,
-    "mom_beyond_band": -27.6,
-}
 # Two months of a series, the second with a broken WORLD total: an error, located by series and month.
 MONTHS = pd.DataFrame([MARTS_OK, {**MARTS_OK, "month": "2025-12-01", "world_minus_partners": 12.5}])
 LOCATE_BY = ("series", "month", "mom_pct", "band")
