@@ -126,9 +126,10 @@ def in_worker_process(function: Callable[Params, Result], *args: Params.args, **
 
 def _serve(connection: Connection) -> None:
     from orchestration.quality.runner import prepare_gx
+    from orchestration.quality.suites import SUITES
     from orchestration.reports.report import prepare_report
 
-    prepare_gx()  # the first of them a load needs
+    prepare_gx(suite.name for suite in SUITES)  # the first of them a load needs
     prepare_report()
     while True:
         try:

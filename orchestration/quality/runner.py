@@ -11,7 +11,7 @@ import importlib
 import json
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -138,10 +138,10 @@ def _gx_suite_and_batches(name: str) -> tuple[Any, Any]:
     return suite, batches
 
 
-def prepare_gx() -> None:
-    """Import GX and read every suite now, before the first validation asks for them."""
-    for path in sorted(EXPECTATIONS_DIR.glob("*.json")):
-        _gx_suite_and_batches(path.stem)
+def prepare_gx(suites: Iterable[str]) -> None:
+    """Import GX and read `suites` now, before the first validation asks for them."""
+    for name in suites:
+        _gx_suite_and_batches(name)
     for renderers in ("great_expectations.render.renderer", "great_expectations.render.view"):  # Data Docs'
         importlib.import_module(renderers)
 
