@@ -29,6 +29,7 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
 
     def __init__(self, base_dir: str, inst_data: ConfigurableClassData | None = None) -> None:
         self._engines: dict[str, Engine] = {}
+        self._tables_seen: set[str] = set()
         super().__init__(base_dir, inst_data=inst_data)
 
     def _engine(self, shard: str) -> Engine:
@@ -55,6 +56,15 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
                 self._initialized_dbs.add(shard)
             with engine.connect() as conn, conn.begin():
                 yield conn
+
+    def has_table(self, table_name: str) -> bool:
+        # Dagster asks before storing every asset-check event (55 a one-month load), with a new engine and
+        # connection each time. A table, once there, stays: only the answer "yes" is kept.
+        if table_name not in self._tables_seen:
+            if not super().has_table(table_name):
+                return False
+            self._tables_seen.add(table_name)
+        return True
 
     def dispose(self) -> None:
         super().dispose()
