@@ -69,6 +69,67 @@ def _raw_table_ddl() -> str:
     return f"create table if not exists {RAW_TABLE} (\n    {create}\n);\n{added}\n"
 
 
+# Table -> (what it is, column -> what it holds): schema "audit" of the published file carries these as comments
+# (serving/table_docs.py). Only these audit tables are published; the rest (failed builds, dbt's stored test
+# failures) are the pipeline's own bookkeeping and stay in the build database.
+TableDocs = dict[str, tuple[str, dict[str, str]]]
+AUDIT_DOCS: TableDocs = {
+    "files": (
+        "One row per landing file the warehouse has seen: what it held, and whether it was loaded, quarantined "
+        "(with the reason), superseded by a later vintage, or a duplicate of a file already loaded.",
+        {
+            "file_name": "The file, below the landing folder.",
+            "sha256": "SHA-256 of the file's bytes.",
+            "flow": "'export' or 'import'.",
+            "months": "The months the file holds, e.g. '2025-11'.",
+            "rows": "Data rows read from the file.",
+            "status": "'loaded', 'quarantined', 'superseded' or 'duplicate'.",
+            "reason": "Why the file was quarantined, naming the line or column and what was expected.",
+            "vintage": "Load sequence number of the file's lines (higher is newer); the marts show the newest.",
+            "seen_at": "When the file was read (UTC).",
+            "size_bytes": "Size of the file in bytes.",
+            "mtime_ns": "Modification time of the file when it was read (nanoseconds since 1970).",
+            "encoding": "How the file was read: 'gb18030', 'utf-8', 'utf-8-sig' (with a byte-order mark) or 'xlsx'.",
+            "header_language": "The language of the header row: 'zh' (Chinese) or 'en' (English).",
+            "currencies": "The currencies of the file's value columns: 'USD', 'CNY', or both, comma-separated.",
+            "release_label": "'flash', 'detailed' or 'revised' when the file name says so.",
+            "detail": "The traceback of an unexpected error that quarantined the file.",
+            "warning": "Loaded, but worth a look (e.g. names that match no code list).",
+        },
+    ),
+    "held_months": (
+        "Months of files held back by a blocking check: their lines stay in the build's raw layer, out of the marts, "
+        "which show the month's last published state.",
+        {
+            "flow": "'export' or 'import'.",
+            "month": "The month held back (first day).",
+            "vintage": "Vintage of the file whose month was held.",
+            "file_name": "That file, below the landing folder.",
+            "check_name": "The blocking check that failed.",
+            "reason": "What the check found.",
+            "held_at": "When the month was held (UTC).",
+        },
+    ),
+    "publishes": (
+        "Every publish of the marts, this one included, with the newest vintage it contains.",
+        {
+            "published_at": "When the marts were published (UTC).",
+            "last_vintage": "Newest file vintage in the published marts: later vintages are not published yet.",
+            "path": "The published DuckDB file.",
+        },
+    ),
+    "check_outcomes": (
+        "The latest outcome of each expectation-suite check per month: what readers see as the month's quality status.",
+        {
+            "month": "The month checked (first day).",
+            "check_name": "The check: an expectation suite (expectations/<name>.json) run on a layer.",
+            "status": "'passed', 'warning' (published and reported) or 'error' (the month is held back).",
+            "summary": "What failed, in words.",
+            "checked_at": "When the check ran (UTC).",
+        },
+    ),
+}
+
 _AUDIT_DDL = f"""
 create table if not exists {FILES_TABLE} (
     file_name       varchar not null,

@@ -1,5 +1,6 @@
-{#- "US-bound rare-earth magnet exports fell 11.3% month on month to 582 t, while all rare-earth
-    exports rose 20.4%": a sentence a reader would quote, from three figures of a month. -#}
+{#- "US-bound rare-earth magnet exports fell 11.3% month on month to 582 t, while all rare-earth exports rose
+    18.5%, magnets included (the customs "rare earths" line, metals and compounds, rose 9.9%)": a sentence a
+    reader would quote, from four figures of a month. -#}
 {% macro change_phrase(pct) -%}
     case
         when {{ pct }} > 0 then 'rose ' || format('{:.1f}', cast({{ pct }} as double)) || '%'
@@ -8,7 +9,9 @@
     end
 {%- endmacro %}
 
-{% macro headline_sentence(us_tonnes, us_mom_pct, all_mom_pct) -%}
+{#- "all rare-earth exports" are every rare-earth product, magnets included (all_rare_earth); customs' own "rare
+    earths" line (rare_earths_headline: metals and compounds) is named apart, so the two are never mixed up. -#}
+{% macro headline_sentence(us_tonnes, us_mom_pct, all_mom_pct, headline_mom_pct) -%}
     'US-bound rare-earth magnet exports '
     || case
         when {{ us_mom_pct }} is null then 'were ' || format('{:,.0f}', cast({{ us_tonnes }} as double)) || ' t'
@@ -20,5 +23,9 @@
         when sign(round(coalesce({{ us_mom_pct }}, 0), 1)) = sign(round({{ all_mom_pct }}, 1)) then ', and all rare-earth exports '
         else ', while all rare-earth exports '
     end
-    || case when {{ all_mom_pct }} is null then '' else {{ change_phrase(all_mom_pct) }} end
+    || case when {{ all_mom_pct }} is null then '' else {{ change_phrase(all_mom_pct) }} || ', magnets included' end
+    || case
+        when {{ all_mom_pct }} is null or {{ headline_mom_pct }} is null then ''
+        else ' (the customs "rare earths" line, metals and compounds, ' || {{ change_phrase(headline_mom_pct) }} || ')'
+    end
 {%- endmacro %}

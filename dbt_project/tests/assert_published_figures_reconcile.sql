@@ -3,4 +3,5 @@
 -- failing rows name the period, flow, series and partner, with both values.
 select period, flow, series, partner_code, published_tonnes, warehouse_tonnes, difference_tonnes
 from {{ ref('published_reconciliation') }}
+-- A figure whose months are not loaded (tonnes_agree NULL) is no disagreement.
 where not tonnes_agree

@@ -7,7 +7,6 @@ the old tables keeps them (it holds their locks); they are dropped once nobody r
 
 from __future__ import annotations
 
-import json
 import re
 import tempfile
 import time
@@ -19,26 +18,9 @@ import psycopg
 from psycopg import sql
 
 from orchestration.progress import logger as progress
-from orchestration.warehouse import REPO_ROOT
 
 SCHEMA = "marts"
 RETIRED_PREFIX = "marts_retired_"
-DBT_MANIFEST = REPO_ROOT / "dbt_project" / "target" / "manifest.json"
-META_PUBLISH_DOC = (
-    "One row per flow: when these marts were published, the months and vintages they cover, and the dbt "
-    "and expectation-suite versions that built and audited them.",
-    {
-        "published_at": "When the marts were published (UTC).",
-        "flow": "'export' or 'import'.",
-        "first_month": "First month of the flow in the marts.",
-        "last_month": "Latest month of the flow in the marts.",
-        "months": "Number of months of the flow.",
-        "last_vintage": "Newest file vintage in the marts.",
-        "files": "Number of source files behind the flow's current lines.",
-        "dbt_version": "dbt-core version that built the marts.",
-        "suite_versions": "Each expectation suite with its content hash.",
-    },
-)
 
 _SIMPLE_TYPES = {
     "VARCHAR": "text",
@@ -54,12 +36,12 @@ _SIMPLE_TYPES = {
     "UINTEGER": "bigint",
     "UBIGINT": "numeric(20, 0)",
     "FLOAT": "real",
-    "DOUBLE": "double precision",
+    # The analysts' measures (tonnes, values, percentages): numeric, on which round(x, 1) works (PostgreSQL has no
+    # round(double precision, integer)); it holds each DOUBLE as DuckDB writes it, to the last digit.
+    "DOUBLE": "numeric",
     "TIMESTAMP": "timestamp",
     "TIMESTAMP WITH TIME ZONE": "timestamptz",
 }
-
-TableDocs = dict[str, tuple[str, dict[str, str]]]
 
 
 @dataclass(frozen=True)
@@ -78,26 +60,12 @@ def pg_type(duckdb_type: str) -> str:
     raise ValueError(f"no PostgreSQL type for DuckDB type {duckdb_type} (add it to orchestration/serving/postgres.py)")
 
 
-def mart_docs(manifest: Path = DBT_MANIFEST) -> TableDocs:
-    """Table and column descriptions of the dbt models in `marts`, from dbt's manifest."""
-    docs: TableDocs = {"meta_publish": META_PUBLISH_DOC}
-    if not manifest.exists():
-        return docs
-    for node in json.loads(manifest.read_text(encoding="utf-8"))["nodes"].values():
-        if node["resource_type"] == "model" and node["schema"] == SCHEMA:
-            columns = {name: c["description"] for name, c in node["columns"].items() if c.get("description")}
-            docs[node["name"]] = (node.get("description") or "", columns)
-    return docs
-
-
-def replicate_marts(
-    published_db: Path, conninfo: str, reader_role: str | None = None, docs: TableDocs | None = None
-) -> ReplicaReport:
-    """Copy every table of the published file's `marts` into PostgreSQL's `marts`, swapped in atomically.
+def replicate_marts(published_db: Path, conninfo: str, reader_role: str | None = None) -> ReplicaReport:
+    """Copy every table of the published file's `marts` into PostgreSQL's `marts`, swapped in atomically, with
+    the file's comments on tables and columns.
 
     `reader_role` gets USAGE on the schema and SELECT on its tables, nothing else.
     """
-    docs = mart_docs() if docs is None else docs
     incoming = f"marts_incoming_{time.time_ns()}"
     tables: dict[str, int] = {}
     duck = duckdb.connect(str(published_db), read_only=True)
@@ -106,7 +74,7 @@ def replicate_marts(
             # One transaction: fill a new schema, then rename it to marts. Nothing is visible before commit.
             pg.execute(sql.SQL("create schema {}").format(sql.Identifier(incoming)))
             for table in _tables(duck):
-                tables[table] = _copy_table(duck, pg, incoming, table, Path(scratch), docs.get(table))
+                tables[table] = _copy_table(duck, pg, incoming, table, Path(scratch))
             if reader_role:
                 names = (sql.Identifier(incoming), sql.Identifier(reader_role))
                 pg.execute(sql.SQL("grant usage on schema {} to {}").format(*names))
@@ -142,11 +110,18 @@ def _copy_table(
     schema: str,
     table: str,
     scratch: Path,
-    doc: tuple[str, dict[str, str]] | None,
 ) -> int:
     columns = duck.execute(
         """select column_name, data_type from information_schema.columns
            where table_schema = ? and table_name = ? order by ordinal_position""",
+        [SCHEMA, table],
+    ).fetchall()
+    [(table_comment,)] = duck.execute(
+        "select comment from duckdb_tables() where schema_name = ? and table_name = ?", [SCHEMA, table]
+    ).fetchall()
+    column_comments = duck.execute(
+        """select column_name, comment from duckdb_columns()
+           where schema_name = ? and table_name = ? and comment is not null""",
         [SCHEMA, table],
     ).fetchall()
     target = sql.Identifier(schema, table)
@@ -166,16 +141,10 @@ def _copy_table(
         while chunk := source.read(1 << 20):
             copy.write(chunk)
     csv.unlink()
-    if doc is not None:
-        description, column_docs = doc
-        pg.execute(sql.SQL("comment on table {} is {}").format(target, sql.Literal(description.strip())))
-        for name, text in column_docs.items():
-            if name in {c for c, _ in columns}:
-                pg.execute(
-                    sql.SQL("comment on column {} is {}").format(
-                        sql.Identifier(schema, table, name), sql.Literal(text.strip())
-                    )
-                )
+    if table_comment:
+        pg.execute(sql.SQL("comment on table {} is {}").format(target, sql.Literal(table_comment)))
+    for name, text in column_comments:
+        pg.execute(sql.SQL("comment on column {} is {}").format(sql.Identifier(schema, table, name), sql.Literal(text)))
     [(rows,)] = pg.execute(sql.SQL("select count(*) from {}").format(target)).fetchall()
     return int(rows)
 

@@ -27,9 +27,10 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.build_database import BUILD_MEMORY_LIMIT, record_publish, unaudited_builds
+from orchestration.build_database import BUILD_MEMORY_LIMIT, TableDocs, record_publish, unaudited_builds
 from orchestration.progress import logger as progress
 from orchestration.quality.runner import EXPECTATIONS_DIR
+from orchestration.serving.table_docs import published_docs
 from orchestration.warehouse import Warehouse
 
 PUBLISHED_SCHEMAS = ("marts", "audit")
@@ -50,12 +51,32 @@ class UnauditedBuildError(RuntimeError):
     """The build database holds months whose dbt build failed."""
 
 
-def _tables(con: duckdb.DuckDBPyConnection, catalog: str) -> list[tuple[str, str]]:
-    return con.execute(
+def _tables(con: duckdb.DuckDBPyConnection, catalog: str, docs: dict[str, TableDocs]) -> list[tuple[str, str]]:
+    """Every mart, and the audit tables that are documented (the others are the pipeline's own bookkeeping)."""
+    tables = con.execute(
         """select table_schema, table_name from information_schema.tables
            where table_catalog = ? and table_schema in ? order by 1, 2""",
         [catalog, list(PUBLISHED_SCHEMAS)],
     ).fetchall()
+    return [(schema, table) for schema, table in tables if schema == "marts" or table in docs[schema]]
+
+
+def _comment(con: duckdb.DuckDBPyConnection, catalog: str, docs: dict[str, TableDocs]) -> None:
+    """A comment on every published table and column that has a description: analysts read them with
+    `duckdb_tables()` / `duckdb_columns()`, BI tools show them, and the PostgreSQL replica copies them."""
+    for schema, table in _tables(con, catalog, docs):
+        description, columns = docs[schema].get(table, ("", {}))
+        target = f'{catalog}.{schema}."{table}"'
+        if description.strip():
+            con.execute(f"comment on table {target} is {_literal(description)}")
+        present = {r[0] for r in con.execute(f"select column_name from (describe {target})").fetchall()}
+        for column, text in columns.items():
+            if column in present and text.strip():
+                con.execute(f'comment on column {target}."{column}" is {_literal(text)}')
+
+
+def _literal(text: str) -> str:
+    return "'" + " ".join(text.split()).replace("'", "''") + "'"
 
 
 def suite_versions() -> str:
@@ -142,6 +163,7 @@ def publish_warehouse(warehouse: Warehouse) -> PublishReport:
     """Publish marts and audit from the build database. Call it only after the run's checks passed."""
     published_at = datetime.now(UTC)
     tables: dict[str, int] = {}
+    docs = published_docs()
     with warehouse.writer_lock():
         generation = warehouse.generations_dir / f"{published_at:%Y%m%dT%H%M%S%fZ}-{os.getpid()}"
         exports_dir = generation / "exports"
@@ -161,10 +183,18 @@ def publish_warehouse(warehouse: Warehouse) -> PublishReport:
             con.execute(f"attach '{database}' as published (storage_version '{STORAGE_VERSION}')")
             for schema in PUBLISHED_SCHEMAS:
                 con.execute(f"create schema published.{schema}")
-            for schema, table in _tables(con, "build"):
+            for schema, table in _tables(con, "build", docs):
                 con.execute(f'create table published.{schema}."{table}" as select * from build.{schema}."{table}"')
             _write_meta_publish(con, published_at)
-            for schema, table in _tables(con, "published"):
+            [(last_vintage,)] = con.execute(
+                "select coalesce(max(last_vintage), 0) from published.marts.meta_publish"
+            ).fetchall()
+            # The published audit.publishes holds this publish too (the build's own records it after the switch).
+            con.execute("use published")
+            record_publish(con, published_at, last_vintage, str(warehouse.published_db))
+            con.execute("use memory")
+            _comment(con, "published", docs)
+            for schema, table in _tables(con, "published", docs):
                 [(rows,)] = con.execute(f'select count(*) from published.{schema}."{table}"').fetchall()
                 tables[f"{schema}.{table}"] = rows
                 if schema == "marts":
@@ -179,9 +209,6 @@ def publish_warehouse(warehouse: Warehouse) -> PublishReport:
                        from published.marts.meta_publish order by flow"""
                 ).fetchall()
             )
-            [(last_vintage,)] = con.execute(
-                "select coalesce(max(last_vintage), 0) from published.marts.meta_publish"
-            ).fetchall()
             con.execute("detach published")
             # Every byte on disk before the switch: after a crash the new generation is whole or not current.
             for path in (database, *exports_dir.iterdir(), exports_dir, generation, warehouse.generations_dir):

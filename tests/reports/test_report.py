@@ -38,7 +38,8 @@ def test_the_page_needs_no_network_and_holds_every_part(report: Report) -> None:
     assert "Key takeaways" in page
     assert (
         "<tr><td>2025-11</td><td>US-bound rare-earth magnet exports fell 11.3% month on month to 582 t, while all "
-        "rare-earth exports rose 18.5%</td><td>"
+        "rare-earth exports rose 18.5%, magnets included (the customs &quot;rare earths&quot; line, metals and "
+        "compounds, "
     ) in page
     assert re.search(r"Data vintage: exports 2024-01 to 2025-12 \(24 months, 24 files, newest vintage 24\)", page)
     assert re.search(r"Published \d{4}-\d\d-\d\d \d\d:\d\d UTC", page)

@@ -5,7 +5,8 @@
 -- Current lines (is_current) summed to month x flow x commodity x partner (over regimes and provinces). Only
 -- kilogram quantities are summed; lines in another unit are kept, counted and summed on their own.
 -- Months of year-to-date files come from int_customs__monthly_from_ytd; a monthly file wins over them
--- for the commodities it holds.
+-- for the commodities it holds. A value sums only when every line carries it (never silently partial); US
+-- dollars missing where renminbi are there are converted at the month's implied rate (value_usd_derived).
 with lines as (
     select
         l.*,
@@ -25,8 +26,8 @@ monthly as (
         cast(coalesce(sum(quantity) filter (where is_kilogram), 0) as decimal(18, 3)) as quantity_kg,
         cast(sum(quantity) filter (where not is_kilogram) as decimal(18, 3)) as quantity_other_units,
         cast(count(*) filter (where not is_kilogram) as integer) as non_kilogram_lines,
-        cast(sum(value_usd) as decimal(18, 3)) as value_usd,
-        cast(sum(value_cny) as decimal(18, 3)) as value_cny,
+        cast({{ complete_sum('value_usd') }} as decimal(18, 3)) as value_usd,
+        cast({{ complete_sum('value_cny') }} as decimal(18, 3)) as value_cny,
         max(vintage) as vintage,
         string_agg(distinct source_file, ', ' order by source_file) as source_file,
         'monthly file' as derivation
@@ -56,8 +57,39 @@ derived as (
       )
       -- A commodity and partner with no trade in the month: no row, as in a monthly file.
       and (d.quantity_kg <> 0 or coalesce(d.value_usd, 0) <> 0 or coalesce(d.value_cny, 0) <> 0)
+),
+
+summed as (
+    select * from monthly
+    union all
+    select * from derived
+),
+
+usd_per_cny as (
+    -- The month's exchange rate as its own customs figures imply it: over every line (either flow) that
+    -- carries both currencies. A month without such lines has none, and its renminbi-only values stay
+    -- without US dollars.
+    select month, sum(value_usd) / sum(value_cny) as rate
+    from summed
+    where value_usd is not null and value_cny is not null and value_cny <> 0
+    group by month
+    having sum(value_cny) <> 0
 )
 
-select * from monthly
-union all
-select * from derived
+select
+    summed.month,
+    summed.period_months,
+    summed.flow,
+    summed.hs_code,
+    summed.partner_code,
+    summed.quantity_kg,
+    summed.quantity_other_units,
+    summed.non_kilogram_lines,
+    cast(coalesce(summed.value_usd, summed.value_cny * usd_per_cny.rate) as decimal(18, 3)) as value_usd,
+    summed.value_cny,
+    summed.vintage,
+    summed.source_file,
+    summed.derivation,
+    summed.value_usd is null and summed.value_cny is not null and usd_per_cny.rate is not null as value_usd_derived
+from summed
+left join usd_per_cny on usd_per_cny.month = summed.month

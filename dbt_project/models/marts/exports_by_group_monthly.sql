@@ -2,7 +2,8 @@
 -- changes against the true calendar month before and year before (a missing month gives NULL, never
 -- the month before it), share of world, year-to-date and rank among partners. A January–February
 -- combined release (period_months = 2) is one period: March's MoM compares with its monthly average
--- (mom_basis says so), its own MoM is NULL, and YoY compares like with like.
+-- (mom_basis says so), its own MoM is NULL, and YoY compares like with like. Measures are computed exactly
+-- and leave as DOUBLE (macros/analyst_numbers.sql).
 with series as (
     select * replace (coalesce(period_months, 1) as period_months)
     from {{ ref('int_exports__group_partner_monthly') }}
@@ -24,18 +25,23 @@ select
     current_month.month,
     current_month.product_group,
     current_month.partner_code,
-    case when current_month.partner_code = 'WORLD' then 'World' else partner.name_en end as partner_name_en,
-    current_month.tonnes,
-    current_month.value_usd,
-    cast(bases.mom_base as decimal(18, 6)) as tonnes_prev_month,
-    cast(100 * (current_month.tonnes / nullif(bases.mom_base, 0) - 1) as double) as mom_pct,
-    cast(bases.yoy_base as decimal(18, 6)) as tonnes_prev_year,
-    cast(100 * (current_month.tonnes / nullif(bases.yoy_base, 0) - 1) as double) as yoy_pct,
-    cast(100 * current_month.tonnes / nullif(world.tonnes, 0) as double) as share_of_world_pct,
-    cast(current_month.ytd_tonnes as decimal(18, 6)) as ytd_tonnes,
+    {{ partner_attribute('name_en', 'current_month.partner_code', 'partner') }} as partner_name_en,
+    {{ as_measure('current_month.tonnes') }} as tonnes,
+    {{ as_measure('current_month.value_usd') }} as value_usd,
+    {{ as_measure('bases.mom_base') }} as tonnes_prev_month,
+    {{ as_measure('100 * (current_month.tonnes / nullif(bases.mom_base, 0) - 1)') }} as mom_pct,
+    {{ as_measure('bases.yoy_base') }} as tonnes_prev_year,
+    {{ as_measure('100 * (current_month.tonnes / nullif(bases.yoy_base, 0) - 1)') }} as yoy_pct,
+    {{ as_measure('100 * current_month.tonnes / nullif(world.tonnes, 0)') }} as share_of_world_pct,
+    {{ as_measure('current_month.ytd_tonnes') }} as ytd_tonnes,
     cast(current_month.rank_in_month as integer) as rank_in_month,
     current_month.period_months,
-    bases.mom_basis
+    bases.mom_basis,
+    {{ partner_attribute('iso3', 'current_month.partner_code', 'partner') }} as partner_iso3,
+    {{ partner_attribute('name_zh', 'current_month.partner_code', 'partner') }} as partner_name_zh,
+    {{ as_measure('current_month.value_cny') }} as value_cny,
+    current_month.value_usd is not null as value_usd_complete,
+    coalesce(current_month.value_usd_derived, false) as value_usd_derived
 from ranked as current_month
 left join series as previous_month
     on previous_month.product_group = current_month.product_group

@@ -2,7 +2,8 @@
     materialized='incremental', incremental_strategy='delete+insert', unique_key='month',
     on_schema_change='append_new_columns'
 ) }}
--- One row per month x flow x commodity x partner, current vintage, with its product group.
+-- One row per month x flow x commodity x partner, current vintage, with its product group. Kilograms stay exact
+-- (DECIMAL); tonnes and values are the analysts' DOUBLE.
 select
     lines.month,
     cast(lines.period_months as integer) as period_months,
@@ -13,12 +14,15 @@ select
     partner.name_en as partner_name_en,
     partner.iso3 as partner_iso3,
     lines.quantity_kg,
-    cast(lines.quantity_kg / 1000 as decimal(18, 6)) as tonnes,
-    lines.value_usd,
-    lines.value_cny,
+    {{ tonnes_from_kg('lines.quantity_kg') }} as tonnes,
+    {{ as_measure('lines.value_usd') }} as value_usd,
+    {{ as_measure('lines.value_cny') }} as value_cny,
     lines.vintage,
     lines.source_file,
     lines.non_kilogram_lines,
+    partner.name_zh as partner_name_zh,
+    lines.value_usd is not null as value_usd_complete,
+    lines.value_usd_derived,
     lines.derivation
 from {{ ref('int_trade__monthly_lines') }} as lines
 inner join {{ ref('dim_product') }} as product on product.hs_code = lines.hs_code

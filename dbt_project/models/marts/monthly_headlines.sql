@@ -1,5 +1,6 @@
 -- One row per month: the figures a reader quotes, the trailing-12-month trough of US-bound magnets,
--- and a generated headline sentence.
+-- and a generated headline sentence. Two totals, never to be mixed up: all_rare_earth is every rare-earth
+-- product, magnets included; rare_earths_headline is customs' own "rare earths" line (metals and compounds).
 with groups as (
     select * from {{ ref('exports_by_group_monthly') }}
 ),
@@ -18,7 +19,11 @@ figures as (
         world_magnets.tonnes as world_magnet_tonnes,
         world_magnets.mom_pct as world_magnet_mom_pct,
         all_rare_earth.tonnes as all_rare_earth_tonnes,
-        all_rare_earth.mom_pct as all_rare_earth_mom_pct
+        all_rare_earth.mom_pct as all_rare_earth_mom_pct,
+        all_rare_earth.yoy_pct as all_rare_earth_yoy_pct,
+        rare_earths_headline.tonnes as rare_earths_headline_tonnes,
+        rare_earths_headline.mom_pct as rare_earths_headline_mom_pct,
+        rare_earths_headline.yoy_pct as rare_earths_headline_yoy_pct
     from months
     left join groups as us
         on us.month = months.month and us.product_group = 'magnets' and us.partner_code = '{{ var("us_partner_code") }}'
@@ -28,6 +33,9 @@ figures as (
     left join groups as all_rare_earth
         on all_rare_earth.month = months.month and all_rare_earth.product_group = 'all_rare_earth'
         and all_rare_earth.partner_code = 'WORLD'
+    left join groups as rare_earths_headline
+        on rare_earths_headline.month = months.month and rare_earths_headline.product_group = 'rare_earths_headline'
+        and rare_earths_headline.partner_code = 'WORLD'
 ),
 
 troughs as (
@@ -43,7 +51,7 @@ troughs as (
 
 select
     figures.month,
-    cast(figures.us_magnet_tonnes as decimal(18, 6)) as us_magnet_tonnes,
+    {{ as_measure('figures.us_magnet_tonnes') }} as us_magnet_tonnes,
     figures.us_magnet_mom_pct,
     figures.us_magnet_yoy_pct,
     figures.world_magnet_tonnes,
@@ -51,13 +59,19 @@ select
     figures.all_rare_earth_tonnes,
     figures.all_rare_earth_mom_pct,
     figures.us_magnet_mom_pct < figures.all_rare_earth_mom_pct as magnets_lagging,
-    cast(troughs.us_magnet_trough_tonnes as decimal(18, 6)) as us_magnet_trough_tonnes,
+    {{ as_measure('troughs.us_magnet_trough_tonnes') }} as us_magnet_trough_tonnes,
     troughs.us_magnet_trough_month,
-    {{ headline_sentence('figures.us_magnet_tonnes', 'figures.us_magnet_mom_pct', 'figures.all_rare_earth_mom_pct') }}
-        as headline,
+    {{ headline_sentence(
+        'figures.us_magnet_tonnes', 'figures.us_magnet_mom_pct', 'figures.all_rare_earth_mom_pct',
+        'figures.rare_earths_headline_mom_pct'
+    ) }} as headline,
     -- A later file replaced some of the month's export figures after they were first loaded.
     exists (
         select 1 from {{ ref('revisions') }} as r where r.month = figures.month and r.flow = 'export'
-    ) as revised_after_first_publication
+    ) as revised_after_first_publication,
+    figures.all_rare_earth_yoy_pct,
+    figures.rare_earths_headline_tonnes,
+    figures.rare_earths_headline_mom_pct,
+    figures.rare_earths_headline_yoy_pct
 from figures
 inner join troughs on troughs.month = figures.month

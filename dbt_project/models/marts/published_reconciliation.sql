@@ -43,8 +43,14 @@ windows as (
     cross join (values ('current'), ('previous'), ('year_before')) as w (window_name)
 ),
 
+loaded_months as (
+    -- The months the warehouse holds per flow (a Jan–Feb combined release is one row covering two).
+    select distinct flow, month, period_months from {{ ref('fct_trade_monthly') }}
+),
+
 warehouse as (
-    select w.period, w.flow, w.series, w.partner_code, w.window_name, sum(t.tonnes) as tonnes
+    -- Exact: kilograms summed, then tonnes (the marts' DOUBLE tonnes would add rounding noise to the difference).
+    select w.period, w.flow, w.series, w.partner_code, w.window_name, sum(t.quantity_kg) * 0.001 as tonnes
     from windows as w
     join series_groups as g on g.series = w.series
     join {{ ref('fct_trade_monthly') }} as t
@@ -64,20 +70,29 @@ compared as (
         f.series,
         coalesce(f.partner_code, 'WORLD') as partner_code,
         f.partner_name,
-        cast(f.tonnes as decimal(18, 3)) as published_tonnes,
-        cast(cur.tonnes as decimal(18, 3)) as warehouse_tonnes,
-        cast(cur.tonnes - f.tonnes as decimal(18, 3)) as difference_tonnes,
+        {{ as_measure('f.tonnes') }} as published_tonnes,
+        {{ as_measure('cur.tonnes') }} as warehouse_tonnes,
+        {{ as_measure('cur.tonnes - f.tonnes') }} as difference_tonnes,
         f.reported_change,
         try_cast(nullif(f.mom_text, '') as double) as published_mom_pct,
         round(100 * (cur.tonnes - prev.tonnes) / nullif(prev.tonnes, 0), 1)::double as warehouse_mom_pct,
         try_cast(nullif(f.yoy_text, '') as double) as published_yoy_pct,
         round(100 * (cur.tonnes - ago.tonnes) / nullif(ago.tonnes, 0), 1)::double as warehouse_yoy_pct,
-        cast(f.tonnes_tolerance as decimal(3, 2)) as tonnes_tolerance,
+        {{ as_measure('f.tonnes_tolerance') }} as tonnes_tolerance,
         -- A quoted change is rounded to its decimals, and was worked out from rounded tonnes: 0.15 points more.
         cast(case when f.mom_text like '%.%' then 0.2 else 0.65 end as decimal(3, 2)) as mom_tolerance,
         cast(case when f.yoy_text like '%.%' then 0.2 else 0.65 end as decimal(3, 2)) as yoy_tolerance,
-        f.source
+        f.source,
+        -- Every month of the period is in the warehouse: only then can the figures disagree.
+        coalesce((
+            select sum(m.period_months) from loaded_months as m
+            where m.flow = f.flow and m.month >= f.period_start and m.month < f.period_start + to_months(f.period_months)
+        ), 0) >= f.period_months as period_loaded,
+        {{ partner_attribute('iso3', "coalesce(f.partner_code, 'WORLD')", 'partner') }} as partner_iso3,
+        {{ partner_attribute('name_en', "coalesce(f.partner_code, 'WORLD')", 'partner') }} as partner_name_en,
+        {{ partner_attribute('name_zh', "coalesce(f.partner_code, 'WORLD')", 'partner') }} as partner_name_zh
     from figures as f
+    left join {{ ref('dim_partner') }} as partner on partner.partner_code = f.partner_code
     left join warehouse as cur
       on cur.period = f.period and cur.flow = f.flow and cur.series = f.series
      and cur.partner_code is not distinct from f.partner_code and cur.window_name = 'current'
@@ -87,17 +102,34 @@ compared as (
     left join warehouse as ago
       on ago.period = f.period and ago.flow = f.flow and ago.series = f.series
      and ago.partner_code is not distinct from f.partner_code and ago.window_name = 'year_before'
+),
+
+checked as (
+    select
+        * exclude (mom_tolerance, yoy_tolerance, period_loaded, partner_iso3, partner_name_en, partner_name_zh),
+        -- NULL when the warehouse lacks a month of the period: nothing to agree or disagree with.
+        case when period_loaded then coalesce(abs(difference_tonnes) <= tonnes_tolerance, false) end as tonnes_agree,
+        -- NULL when the article quoted no change, or the warehouse lacks the period to compare with.
+        case
+            when not period_loaded then null
+            when abs(warehouse_mom_pct - published_mom_pct) > mom_tolerance
+              or abs(warehouse_yoy_pct - published_yoy_pct) > yoy_tolerance then false
+            when (published_mom_pct is null or warehouse_mom_pct is not null)
+             and (published_yoy_pct is null or warehouse_yoy_pct is not null)
+             and coalesce(published_mom_pct, published_yoy_pct) is not null then true
+        end as change_agrees,
+        period_loaded,
+        partner_iso3,
+        partner_name_en,
+        partner_name_zh
+    from compared
 )
 
 select
-    * exclude (mom_tolerance, yoy_tolerance),
-    coalesce(abs(difference_tonnes) <= tonnes_tolerance, false) as tonnes_agree,
-    -- NULL when the article quoted no change, or the warehouse lacks the period to compare with.
+    *,
     case
-        when abs(warehouse_mom_pct - published_mom_pct) > mom_tolerance
-          or abs(warehouse_yoy_pct - published_yoy_pct) > yoy_tolerance then false
-        when (published_mom_pct is null or warehouse_mom_pct is not null)
-         and (published_yoy_pct is null or warehouse_yoy_pct is not null)
-         and coalesce(published_mom_pct, published_yoy_pct) is not null then true
-    end as change_agrees
-from compared
+        when not period_loaded then 'not loaded'
+        when tonnes_agree and change_agrees is not false then 'agrees'
+        else 'disagrees'
+    end as reconciliation
+from checked

@@ -49,16 +49,18 @@ select
     s.product_group,
     s.partner_code,
     partner.name_en as partner_name_en,
-    cast(s.first_kg / 1000 as decimal(18, 6)) as first_tonnes,
-    cast(s.current_kg / 1000 as decimal(18, 6)) as current_tonnes,
-    cast((s.current_kg - s.first_kg) / 1000 as decimal(18, 6)) as change_tonnes,
-    round(100 * (s.current_kg - s.first_kg) / nullif(s.first_kg, 0), 1)::double as change_pct,
+    {{ tonnes_from_kg('s.first_kg') }} as first_tonnes,
+    {{ tonnes_from_kg('s.current_kg') }} as current_tonnes,
+    {{ tonnes_from_kg('s.current_kg - s.first_kg') }} as change_tonnes,
+    {{ as_measure('100 * (s.current_kg - s.first_kg) / nullif(s.first_kg, 0)') }} as change_pct,
     s.first_vintage,
     first_file.file_name as first_file,
     first_file.release_label as first_release,
     s.current_vintage,
     current_file.file_name as current_file,
-    current_file.release_label as current_release
+    current_file.release_label as current_release,
+    partner.iso3 as partner_iso3,
+    partner.name_zh as partner_name_zh
 from series as s
 left join {{ ref('dim_partner') }} as partner on partner.partner_code = s.partner_code
 left join {{ source('audit', 'files') }} as first_file on first_file.vintage = s.first_vintage
