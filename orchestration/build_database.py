@@ -15,6 +15,7 @@ import duckdb
 import pyarrow as pa
 
 from orchestration.gacc import RAW_LINE_SCHEMA
+from orchestration.rules import marts_version
 from orchestration.warehouse import Warehouse
 
 RAW_TABLE = "raw.customs_lines"
@@ -27,6 +28,7 @@ PUBLISHES_TABLE = "audit.publishes"
 FAILED_BUILDS_TABLE = "audit.failed_builds"
 CHECK_OUTCOMES_TABLE = "audit.check_outcomes"
 BUILD_MONTHS_TABLE = "control.build_months"  # the build's own control tables are not published
+MARTS_VERSION_TABLE = "control.marts_version"
 
 # DuckDB would cache up to 80 % of the machine's memory; a load stays well under 1 GB and spills instead.
 BUILD_MEMORY_LIMIT = "400MB"
@@ -184,6 +186,11 @@ create table if not exists {CHECK_OUTCOMES_TABLE} (
 );
 
 -- The months the running dbt build rewrites (dbt's macro months_in_run reads them): empty between builds.
+-- The marts_version (dbt var) the incremental models were last fully built at.
+create table if not exists {MARTS_VERSION_TABLE} (
+    version         integer not null
+);
+
 create table if not exists {BUILD_MONTHS_TABLE} (
     first_month     date not null,
     last_month      date not null
@@ -304,6 +311,25 @@ def set_build_months(con: duckdb.DuckDBPyConnection, months: tuple[date, date] |
     con.execute(f"delete from {BUILD_MONTHS_TABLE}")
     if months is not None:
         con.execute(f"insert into {BUILD_MONTHS_TABLE} values (?, ?)", list(months))
+
+
+def marts_need_rebuild(con: duckdb.DuckDBPyConnection) -> bool:
+    """The incremental models were built at another marts_version (or, with none recorded, by a release before
+    the versions): the next build must rebuild them in full."""
+    recorded = con.execute(f"select max(version) from {MARTS_VERSION_TABLE}").fetchone()
+    if recorded is not None and recorded[0] is not None:
+        return int(recorded[0]) != marts_version()
+    [(built,)] = con.execute(
+        """select count(*) from information_schema.tables
+           where table_schema = 'marts' and table_name = 'fct_trade_monthly'"""
+    ).fetchall()
+    return bool(built)
+
+
+def record_marts_version(con: duckdb.DuckDBPyConnection) -> None:
+    """After a successful build: the incremental models are of this release's shape."""
+    con.execute(f"delete from {MARTS_VERSION_TABLE}")
+    con.execute(f"insert into {MARTS_VERSION_TABLE} values (?)", [marts_version()])
 
 
 def failed_build_ranges(con: duckdb.DuckDBPyConnection) -> list[tuple[date, date]]:

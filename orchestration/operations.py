@@ -15,7 +15,7 @@ from typing import Literal
 
 import duckdb
 
-from orchestration.build_database import CHECK_OUTCOMES_TABLE, FILES_TABLE, build_db
+from orchestration.build_database import CHECK_OUTCOMES_TABLE, FILES_TABLE, build_db, marts_need_rebuild
 from orchestration.loading import holds
 from orchestration.loading.holds import HeldMonth
 from orchestration.loading.ingest import months_to_rebuild
@@ -93,6 +93,7 @@ def plan_load(warehouse: Warehouse) -> LoadPlan:
         unchanged = {file.name for file in landing} - {file.name for file in pending}
         refused = [q for q in quarantined_files(con) if q.file_name in unchanged]
         loaded = [m.month for m in loaded_months(con)]
+        reshaped = marts_need_rebuild(con)
     passed_over = [PassedOver(name, "skipped", why) for name, why in skipped_in_landing(warehouse.landing)]
     passed_over += [
         PassedOver(
@@ -109,6 +110,8 @@ def plan_load(warehouse: Warehouse) -> LoadPlan:
         months = (min(rebuilt), max(rebuilt))
     if left_over is not None:
         months = (min(months[0], left_over[0]), max(months[1], left_over[1])) if months else left_over
+    if reshaped and loaded:  # the dbt step rebuilds every month; with no new file, the load still runs
+        months = (min(loaded), max(loaded)) if months is None else (min(months[0], *loaded), max(months[1], *loaded))
     publish_only = months is None and audit_changed
     if publish_only:
         months = (min(loaded), max(loaded)) if loaded else (_latest_month(), _latest_month())

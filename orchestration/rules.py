@@ -41,6 +41,12 @@ def is_kilogram(unit: str | None, code_unit: str | None) -> bool:
 
 
 @cache
+def marts_version() -> int:
+    """The shape of the incremental models: a warehouse built at another version is rebuilt in full."""
+    return int(dbt_vars()["marts_version"])
+
+
+@cache
 def rare_earth_product_groups() -> tuple[str, ...]:
     """The four rare-earth product groups, in display order."""
     groups = tuple(str(group) for group in dbt_vars()["rare_earth_product_groups"])

@@ -12,14 +12,22 @@ import dagster as dg
 import duckdb
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
-from orchestration.build_database import BUILD_MEMORY_LIMIT, INTERRUPTED_BUILD, record_build, set_build_months
+from orchestration.build_database import (
+    BUILD_MEMORY_LIMIT,
+    INTERRUPTED_BUILD,
+    marts_need_rebuild,
+    record_build,
+    record_marts_version,
+    set_build_months,
+)
 from orchestration.defs.partitions import month_range, monthly_partitions
 from orchestration.defs.resources import WarehouseResource
 from orchestration.defs.transform.in_process import dbt_build_in_process
 from orchestration.defs.transform.project import rare_earth_dbt
-from orchestration.loading.summary import relation_shape
+from orchestration.loading.summary import loaded_months, relation_shape
 from orchestration.progress import dbt_log
 from orchestration.progress import logger as progress
+from orchestration.rules import marts_version
 
 OWNER = "team:analytics-engineering"
 PARTIAL_PARSE = "partial_parse.msgpack"
@@ -109,13 +117,23 @@ def _relations() -> dict[str, str]:
 def rare_earth_dbt_models(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
 ) -> Iterator[Any]:
-    """`dbt build` for the run's months: incremental models rewrite only those months."""
+    """`dbt build` for the run's months: incremental models rewrite only those months (all of them, from the raw
+    layer, after a release changed their shape: var marts_version)."""
     first, last = month_range(context)
     wh = warehouse.get()
-    progress.info(f"dbt build of the staging, intermediate and marts models for {first:%Y-%m}..{last:%Y-%m}")
     with warehouse.build_db() as con:
+        rebuild = marts_need_rebuild(con)
+        if rebuild:  # every month's marts are rewritten: the bookkeeping covers them all
+            loaded = [m.month for m in loaded_months(con)] or [first]
+            first, last = min(first, *loaded), max(last, *loaded)
         record_build(con, first, last, INTERRUPTED_BUILD)
-        set_build_months(con, (first, last))
+        set_build_months(con, None if rebuild else (first, last))
+    if rebuild:
+        progress.info(
+            f"the marts changed shape with this release (marts_version {marts_version()}): every month, "
+            f"{first:%Y-%m}..{last:%Y-%m}, is rebuilt from the raw layer"
+        )
+    progress.info(f"dbt build of the staging, intermediate and marts models for {first:%Y-%m}..{last:%Y-%m}")
     _start_from_the_project_parse(wh.dbt_target_dir)
     with wh.writer_lock():
         # dbt-duckdb holds the database for the whole build, so row counts and column types are read
@@ -126,7 +144,7 @@ def rare_earth_dbt_models(
         build, events = dbt_build_in_process(
             context,
             dbt,
-            ["build", "--exclude-resource-type", "unit_test"],
+            ["build", "--exclude-resource-type", "unit_test", *(["--full-refresh"] if rebuild else [])],
             target_path=wh.dbt_target_dir,
             on_log_line=log.write_line,
         )
@@ -142,6 +160,8 @@ def rare_earth_dbt_models(
     with warehouse.build_db() as con:
         record_build(con, first, last, error)
         set_build_months(con, None)
+        if error is None:
+            record_marts_version(con)
     if error is not None:
         raise dg.Failure(f"dbt build failed for {first:%Y-%m}..{last:%Y-%m}: {error}")
 
