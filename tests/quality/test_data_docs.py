@@ -3,38 +3,22 @@ the validation pages, and each validation naming the table and month it validate
 
 from __future__ import annotations
 
-import html
 import json
 import re
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from data_docs_text import expectations, explained, page_text
 from suite_rows import MARTS_OK
 
 from orchestration.quality.data_docs import ValidationPage, render_data_docs
 from orchestration.quality.runner import suite_path
 from orchestration.quality.suites import SUITES
 
-SEVERITY_IN_WORDS = {
-    "error": "Error: a failure blocks the month (it is held back, not published).",
-    "warning": "Warning: a failure is reported, and the month is still published.",
-}
 MOVE_BEYOND_BAND = {
     "series": "magnets exports to United States", "mom_pct": -85.2, "band": 53.0, "mom_beyond_band": 32.2
 }  # fmt: skip
-
-
-def _read(page: Path) -> str:
-    """The page's text as a reader sees it: tags dropped, entities decoded, white space collapsed."""
-    markup = re.sub(r"<(script|style)\b.*?</\1>", " ", page.read_text(encoding="utf-8"), flags=re.S)
-    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", markup))).strip()
-
-
-def _explained(expectation: dict) -> str:
-    meta = expectation["meta"]
-    words = f"{SEVERITY_IN_WORDS[meta['severity']]} {meta['description']}"
-    return f"{words} {meta['computed_as']}" if "computed_as" in meta else words
 
 
 @pytest.fixture(scope="module")
@@ -53,15 +37,14 @@ def data_docs(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.mark.parametrize("suite", [suite.name for suite in SUITES])
 def test_every_suite_page_explains_each_expectation_with_its_severity(data_docs: Path, suite: str) -> None:
-    page = _read(data_docs / "suites" / f"{suite}.html")
-    spec = json.loads(suite_path(suite).read_text(encoding="utf-8"))
-    assert spec["meta"]["description"] in page
-    for expectation in spec["expectations"]:
-        assert _explained(expectation) in page, expectation["meta"]["description"]
+    page = page_text(data_docs / "suites" / f"{suite}.html")
+    assert json.loads(suite_path(suite).read_text(encoding="utf-8"))["meta"]["description"] in page
+    for expectation in expectations(suite):
+        assert explained(expectation) in page, expectation["meta"]["description"]
 
 
 def test_the_suite_page_says_what_a_computed_column_is_next_to_its_rule(data_docs: Path) -> None:
-    page = _read(data_docs / "suites" / "marts_month.html")
+    page = page_text(data_docs / "suites" / "marts_month.html")
     # The reader's complaint: "mom_beyond_band values must be ≤ 0.0", with no severity and no meaning.
     assert re.search(
         r"Warning: a failure is reported, and the month is still published\. Month-on-month moves stay within a band"
@@ -72,12 +55,11 @@ def test_the_suite_page_says_what_a_computed_column_is_next_to_its_rule(data_doc
 
 
 def test_a_validation_page_names_its_data_asset_and_explains_what_failed(data_docs: Path) -> None:
-    page = _read(data_docs / "validations" / "marts_month_2025_05.html")
+    page = page_text(data_docs / "validations" / "marts_month_2025_05.html")
     assert "Data asset: marts.exports_by_group_monthly, 2025-05" in page
     assert "Data asset: None" not in page and "__none__" not in page
-    spec = json.loads(suite_path("marts_month").read_text(encoding="utf-8"))
-    for expectation in spec["expectations"]:
-        assert _explained(expectation) in page, expectation["meta"]["description"]
+    for expectation in expectations("marts_month"):
+        assert explained(expectation) in page, expectation["meta"]["description"]
     assert "Status: Failed" in page  # the warning fails its expectation; the load publishes the month anyway
     assert "1 unexpected values found. 50% of 2 total rows." in page
     assert "content_block_type" not in page  # every block rendered as HTML, none left as its Python text
