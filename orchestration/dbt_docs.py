@@ -34,14 +34,13 @@ def _renamed(node: dict[str, Any], built_in: str, published_as: str) -> bool:
 
 def name_published_relations(
     manifest: dict[str, Any], catalog: dict[str, Any], built_in: str, published_as: str
-) -> set[str]:
+) -> None:
     """Rename, in both artifacts, every relation dbt writes into a published schema from `built_in` to
-    `published_as`; returns the unique ids renamed."""
+    `published_as`."""
     renamed = {uid for uid, node in manifest["nodes"].items() if _renamed(node, built_in, published_as)}
     for unique_id, entry in catalog["nodes"].items():
         if unique_id in renamed:
             entry["metadata"]["database"] = published_as
-    return renamed
 
 
 def _inline(artifact: dict[str, Any]) -> str:
