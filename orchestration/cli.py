@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import shutil
 import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -358,13 +357,13 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def _render_dbt_docs(warehouse: Warehouse, out: Path) -> int:
-    """dbt's documentation as one self-contained HTML file (`docs generate --static`); the caller holds
-    the writer lock, since dbt opens the build database and the warehouse's dbt target folder."""
+    """dbt's documentation as one self-contained HTML file (orchestration/dbt_docs.py); the caller holds the
+    writer lock, since dbt opens the build database and the warehouse's dbt target folder."""
     import subprocess
 
+    from orchestration.dbt_docs import write_static_docs
     from orchestration.dbt_process import DBT_EXECUTABLE
 
-    out.mkdir(parents=True, exist_ok=True)
     # The builds' target folder: dbt's partial-parse state there spares a parse of the whole project.
     target = warehouse.dbt_target_dir
     result = subprocess.run(
@@ -372,7 +371,6 @@ def _render_dbt_docs(warehouse: Warehouse, out: Path) -> int:
             DBT_EXECUTABLE,
             "docs",
             "generate",
-            "--static",
             "--project-dir",
             str(REPO_ROOT / "dbt_project"),
             "--profiles-dir",
@@ -387,7 +385,7 @@ def _render_dbt_docs(warehouse: Warehouse, out: Path) -> int:
     if result.returncode != 0:
         print(result.stdout[-3000:], file=sys.stderr)
         return result.returncode
-    shutil.copyfile(target / "static_index.html", out / "index.html")
+    write_static_docs(target, out / "index.html", warehouse)
     return 0
 
 

@@ -33,6 +33,18 @@ EN_HEADER = [
 
 WriteCsv = Callable[..., Path]
 
+# The browser of the UI and docs tests: Debian's package (.ci/run installs it); never `playwright install`.
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
 # Every table of the published schema `marts`, in name order: the dbt marts and meta_publish.
 PUBLISHED_MARTS = [
     "dim_partner",

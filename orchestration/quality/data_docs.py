@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -36,18 +37,35 @@ th, td { border: 1px solid #ddd; padding: .3rem .5rem; text-align: left; vertica
 .card { border: 1px solid #ddd; border-radius: 4px; margin: 1rem 0; padding: .5rem 1rem; }
 .collapse:not(.show) { display: block; } .sr-only { display: none; }
 .text-danger, .failed { color: #b00020; } .text-success, .passed { color: #1b5e20; }
-nav, .navbar, form, .ge-breadcrumbs { display: none; }
+nav, .navbar, form, .ge-breadcrumbs, footer { display: none; }
+.severity-error { color: #b00020; } .severity-warning { color: #8a5a00; }
+.fa-check-circle::before { content: "\\2714"; } .fa-times::before { content: "\\2718"; }
+.fa-exclamation-triangle::before { content: "\\26A0"; }
 """
 
 
 @dataclass(frozen=True)
 class ValidationPage:
-    """A frame to validate for the docs: `title` names it (suite, month, flow)."""
+    """A frame to validate for the docs: `title` names it (suite, month, flow), `data_asset` what the rows are
+    (layer, table and month)."""
 
     suite: str
     title: str
+    data_asset: str
     frame: pd.DataFrame
     parameters: dict[str, Any] | None = None
+
+
+# GX's page renderers with the content blocks of gx_renderers.py: each expectation explained, with its severity.
+_EXPLAINED = "orchestration.quality.gx_renderers"
+_SUITE_SECTIONS = {
+    "class_name": "ExpectationSuiteColumnSectionRenderer",
+    "bullet_list_renderer": {"module_name": _EXPLAINED, "class_name": "ExplainedSuiteBullets"},
+}
+_VALIDATION_SECTIONS = {
+    "class_name": "ValidationResultsColumnSectionRenderer",
+    "table_renderer": {"module_name": _EXPLAINED, "class_name": "ExplainedValidationTable"},
+}
 
 
 def _gx_css() -> str:
@@ -68,6 +86,19 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
 
 
+def _named(result: Any, validation: ValidationPage) -> Any:
+    """The result with what GX's validation page shows as its data asset and run: a frame validated in memory
+    has neither (the page said "Data asset: None")."""
+    from great_expectations.core.run_identifier import RunIdentifier
+
+    result.meta.setdefault("batch_spec", {})["data_asset_name"] = validation.data_asset
+    # Validated as the Data Docs are rendered, on the warehouse's current rows: the run is that moment, named by
+    # its time (GX then shows the time once).
+    now = datetime.now(UTC).replace(microsecond=0)
+    result.meta["run_id"] = RunIdentifier(run_name=f"{now:%Y-%m-%dT%H:%M:%SZ}", run_time=now)
+    return result
+
+
 def render_data_docs(out: Path, validations: list[ValidationPage], held: list[str]) -> Path:
     """Write every suite and every validation as a page under `out`, with an index; returns the index."""
     from great_expectations.render.renderer import ExpectationSuitePageRenderer, ValidationResultsPageRenderer
@@ -76,22 +107,24 @@ def render_data_docs(out: Path, validations: list[ValidationPage], held: list[st
     view = DefaultJinjaPageView()
     (out / "suites").mkdir(parents=True, exist_ok=True)
     (out / "validations").mkdir(parents=True, exist_ok=True)
-    suites = [suite.name for suite in SUITES]
-    for suite in suites:
-        page = view.render(ExpectationSuitePageRenderer().render(gx_suite(suite)))
-        (out / "suites" / f"{suite}.html").write_text(offline(page), encoding="utf-8")
+    for suite in SUITES:
+        page = view.render(ExpectationSuitePageRenderer(_SUITE_SECTIONS).render(gx_suite(suite.name)))
+        (out / "suites" / f"{suite.name}.html").write_text(offline(page), encoding="utf-8")
     rows = []
     for validation in validations:
-        result = gx_validation(validation.suite, validation.frame, validation.parameters)
+        result = _named(gx_validation(validation.suite, validation.frame, validation.parameters), validation)
         name = f"{_slug(validation.title)}.html"
-        page = view.render(ValidationResultsPageRenderer().render(result))
+        page = view.render(ValidationResultsPageRenderer(_VALIDATION_SECTIONS).render(result))
         (out / "validations" / name).write_text(offline(page), encoding="utf-8")
         status = "passed" if result.success else "failed"
         rows.append(
             f'<tr><td><a href="validations/{name}">{html.escape(validation.title)}</a></td>'
             f'<td class="{status}">{status}</td><td>{len(validation.frame):,}</td></tr>'
         )
-    suite_links = "".join(f'<li><a href="suites/{s}.html">{s}</a> (expectations/{s}.json)</li>' for s in suites)
+    suite_links = "".join(
+        f'<li><a href="suites/{s.name}.html">{s.name}</a> (expectations/{s.name}.json): validates {s.table}</li>'
+        for s in SUITES
+    )
     held_items = "".join(f"<li>{html.escape(h)}</li>" for h in held) or "<li>none</li>"
     index = out / "index.html"
     index.write_text(
@@ -130,6 +163,7 @@ def render_warehouse_data_docs(warehouse: Warehouse) -> Path:
             ValidationPage(
                 suite.name,
                 f"{suite.name} {month:%Y-%m}",
+                f"{suite.table}, {month:%Y-%m}",
                 suite.frame(con, month, month),
                 suite.parameters(month, month),
             )

@@ -66,6 +66,13 @@ def suite_path(name: str) -> Path:
     return EXPECTATIONS_DIR / f"{name}.json"
 
 
+def expectation_meta(meta: dict[str, Any] | None) -> tuple[str, str, str]:
+    """An expectation's severity ('error' unless it says otherwise), its meaning in words, and what its column is
+    when the suite's frame computes it (`computed_as`, empty for a column of the data itself)."""
+    meta = meta or {}
+    return meta.get("severity", "error"), meta.get("description", ""), meta.get("computed_as", "")
+
+
 def _shown(value: Any) -> str:
     import pandas as pd
 
@@ -126,7 +133,9 @@ def _gx_suite_and_batches(name: str) -> tuple[Any, Any]:
     from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
     spec = json.loads(suite_path(name).read_text(encoding="utf-8"))
-    suite = gx.ExpectationSuite(name=spec["name"], meta=spec.get("meta", {}))
+    meta = spec.get("meta", {})
+    # GX's Data Docs show a suite's notes on its page: its description says what it validates.
+    suite = gx.ExpectationSuite(name=spec["name"], meta=meta, notes=meta.get("description"))
     for expectation in spec["expectations"]:
         suite.add_expectation_configuration(ExpectationConfiguration(**expectation))
     batches = (
@@ -142,7 +151,12 @@ def prepare_gx(suites: Iterable[str]) -> None:
     """Import GX and read `suites` now, before the first validation asks for them."""
     for name in suites:
         _gx_suite_and_batches(name)
-    for renderers in ("great_expectations.render.renderer", "great_expectations.render.view"):  # Data Docs'
+    # Data Docs' renderers: GX's, and the project's that explain each expectation.
+    for renderers in (
+        "great_expectations.render.renderer",
+        "great_expectations.render.view",
+        "orchestration.quality.gx_renderers",
+    ):
         importlib.import_module(renderers)
 
 
@@ -177,13 +191,13 @@ def _validator(
 
 def _outcome(suite: str, item: Any) -> ExpectationOutcome:
     config = item.expectation_config
-    meta = config.meta or {}
+    severity, description, _ = expectation_meta(config.meta)
     return ExpectationOutcome(
         suite=suite,
         expectation=config.type,
         column=config.kwargs.get("column") or ",".join(config.kwargs.get("column_list", [])) or None,
-        severity=meta.get("severity", "error"),
-        description=meta.get("description", ""),
+        severity=severity,
+        description=description,
         success=bool(item.success),
         unexpected_count=int(item.result.get("unexpected_count") or 0),
         examples=() if item.success else _examples(item.result),

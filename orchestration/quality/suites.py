@@ -52,6 +52,11 @@ class Suite:
     def check_name(self) -> str:
         return f"{self.name}_expectations"
 
+    @property
+    def table(self) -> str:
+        """The layer and table the suite guards, as Data Docs name it (e.g. marts.exports_by_group_monthly)."""
+        return ".".join(self.asset_key)
+
     def validate(self, rows: pd.DataFrame, first: date, last: date) -> dict[tuple[Any, ...], SuiteReport]:
         """One report per group of the months' rows (from `frame`), keyed by the group's values, month first."""
         parameters = self.parameters(first, last)

@@ -48,6 +48,16 @@ def test_every_asset_is_grouped_by_its_key_prefix_versioned_and_due_after_the_re
     assert (DUE_EACH_MONTH.deadline_cron, DUE_EACH_MONTH.timezone) == ("0 0 22 * *", "Asia/Shanghai")
 
 
+def test_dbt_assets_are_owned_by_the_team_of_their_dbt_group() -> None:
+    graph = load_definitions().get_repository_def().asset_graph
+    team = {"staging": "team:data-engineering", "intermediate": "team:data-engineering",
+            "reference": "team:data-engineering", "marts": "team:analytics-engineering"}  # fmt: skip
+    dbt_assets = [k for k in graph.get_all_asset_keys() if k.path[0] in team]
+    assert len(dbt_assets) >= 10
+    for key in dbt_assets:
+        assert graph.get(key).owners == [team[key.path[0]]], key.to_user_string()
+
+
 def test_only_what_is_monthly_by_nature_is_partitioned_by_month_and_checks_are_not() -> None:
     graph = load_definitions().get_repository_def().asset_graph
     unpartitioned = {k.to_user_string() for k in graph.get_all_asset_keys() if graph.get(k).partitions_def is None}

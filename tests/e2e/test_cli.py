@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -11,8 +12,11 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import PUBLISHED_MARTS, ZH_HEADER, SampleLoad, WriteCsv, rare_earth
+from conftest import CHROMIUM, CHROMIUM_ARGS, PUBLISHED_MARTS, ZH_HEADER, SampleLoad, WriteCsv, rare_earth
+from data_docs_text import expectations, explained, page_text
+from playwright.sync_api import expect, sync_playwright
 
+from orchestration.quality.suites import SUITES
 from orchestration.warehouse import Warehouse
 
 pytestmark = pytest.mark.slow
@@ -242,16 +246,26 @@ def test_a_reader_holding_the_published_file_neither_blocks_a_load_nor_sees_a_pa
     assert tonnes == 600  # a new reader sees the new warehouse
 
 
-def test_docs_render_dbt_docs_and_gx_data_docs_as_offline_html(
-    loaded_sample: tuple[Path, subprocess.CompletedProcess[str]],
-) -> None:
+@pytest.fixture(scope="module")
+def rendered_docs(loaded_sample: tuple[Path, subprocess.CompletedProcess[str]]) -> Path:
+    """`rare-earth docs` on the loaded sample; returns the warehouse's docs folder."""
     warehouse, _ = loaded_sample
     docs = rare_earth(warehouse, "docs")
     assert docs.returncode == 0, docs.stderr
-    html = (warehouse / "docs" / "dbt" / "index.html").read_text(encoding="utf-8")
-    assert "monthly_headlines" in html and "exports_by_group_monthly" in html
-    assert not re.search(r'(src|href)="https?://(?!\[::1\])', html)  # nothing fetched from the network
-    gx = warehouse / "docs" / "gx"
+    return warehouse / "docs"
+
+
+def _inlined(page: str, artifact: str) -> dict:
+    """manifest.json or catalog.json as the static dbt docs page carries it (`{manifest:{...},catalog:{...}}`)."""
+    start = page.index(f'{artifact}:{{"metadata"') + len(artifact) + 1
+    return json.JSONDecoder().raw_decode(page, start)[0]
+
+
+def test_docs_render_dbt_docs_and_gx_data_docs_as_offline_html(rendered_docs: Path) -> None:
+    dbt_page = (rendered_docs / "dbt" / "index.html").read_text(encoding="utf-8")
+    assert "monthly_headlines" in dbt_page and "exports_by_group_monthly" in dbt_page
+    assert not re.search(r'(src|href)="https?://(?!\[::1\])', dbt_page)  # nothing fetched from the network
+    gx = rendered_docs / "gx"
     pages = sorted(p.relative_to(gx).as_posix() for p in gx.rglob("*.html"))
     assert pages == [
         "index.html",
@@ -270,6 +284,85 @@ def test_docs_render_dbt_docs_and_gx_data_docs_as_offline_html(
     assert '<a href="validations/raw_month_2025_12.html">raw_month 2025-12</a>' in index
     suite = (gx / "suites" / "raw_month.html").read_text(encoding="utf-8")
     assert re.search(r"quantity_kg.*values must be greater than or equal to.*0\.0", suite, re.S)
+
+
+def test_dbt_docs_open_on_the_projects_overview_and_name_owners_and_published_relations(
+    loaded_sample: tuple[Path, subprocess.CompletedProcess[str]], rendered_docs: Path
+) -> None:
+    warehouse, _ = loaded_sample
+    page = (rendered_docs / "dbt" / "index.html").read_text(encoding="utf-8")
+    manifest, catalog = _inlined(page, "manifest"), _inlined(page, "catalog")
+    overview = manifest["docs"]["doc.rare_earth.__overview__"]["block_contents"]
+    for words in ("staging", "intermediate", "all_rare_earth", "rare_earths_headline", "DOUBLE", "GACC", "owns"):
+        assert words in overview, words
+    owners = {g["name"]: g["owner"] for g in manifest["groups"].values()}
+    assert owners == {
+        "data_engineering": {"name": "Data engineering", "email": "data-engineering@example.org"},
+        "analytics_engineering": {"name": "Analytics engineering", "email": "analytics-engineering@example.org"},
+    }
+    models = {n["name"]: n for n in manifest["nodes"].values() if n["resource_type"] == "model"}
+    con = duckdb.connect(str(warehouse / "rare_earth.duckdb"), read_only=True)
+    try:
+        published = set(
+            con.execute("select table_catalog, table_schema, table_name from information_schema.tables").fetchall()
+        )
+    finally:
+        con.close()
+    for name, model in models.items():
+        relation = (model["database"], model["schema"], model["alias"])
+        in_catalog = catalog["nodes"][model["unique_id"]]["metadata"]["database"]
+        if model["schema"] == "marts":  # as analysts query it: the relation exists in the published file
+            assert model["group"] == "analytics_engineering", name
+            assert relation in published and in_catalog == "rare_earth", name
+            assert model["relation_name"] == f'"rare_earth"."marts"."{name}"'
+        else:  # staging and intermediate live in the build database only
+            assert model["group"] == "data_engineering", name
+            assert model["database"] == in_catalog == "rare_earth_build", name
+    assert manifest["sources"]["source.rare_earth.raw.customs_lines"]["database"] == "rare_earth_build"
+
+
+def test_dbt_docs_in_a_browser_show_the_overview_and_each_models_owner_and_relation(rendered_docs: Path) -> None:
+    index = (rendered_docs / "dbt" / "index.html").as_uri()
+    requested: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            page = browser.new_page()
+            page.on("request", lambda request: requested.append(request.url))
+            page.goto(index)
+            body = page.locator("body")
+            expect(body).to_contain_text("China rare-earth trade warehouse", timeout=60_000)  # not dbt's "Welcome!"
+            expect(body).to_contain_text('customs\' own "rare earths" line')
+            for model, owner, relation in (
+                (
+                    "fct_trade_monthly",
+                    "Analytics engineering <analytics-engineering@example.org>",
+                    "rare_earth.marts.fct_trade_monthly",
+                ),
+                (
+                    "int_trade__monthly_lines",
+                    "Data engineering <data-engineering@example.org>",
+                    "rare_earth_build.intermediate.int_trade__monthly_lines",
+                ),
+            ):
+                page.goto(f"{index}#!/model/model.rare_earth.{model}")
+                details = page.locator("dl.detail")
+                expect(details.filter(has=page.locator("dt", has_text="Owner"))).to_contain_text(owner, timeout=60_000)
+                expect(details.filter(has=page.locator("dt", has_text="Relation"))).to_contain_text(relation)
+        finally:
+            browser.close()
+    assert [url for url in requested if not url.startswith("file:")] == []  # nothing from the network
+
+
+def test_data_docs_name_each_validations_data_asset_and_explain_each_expectation(rendered_docs: Path) -> None:
+    for suite in SUITES:
+        validation = page_text(rendered_docs / "gx" / "validations" / f"{suite.name}_2025_12.html")
+        assert f"Data asset: {suite.table}, 2025-12 Status:" in validation  # e.g. marts.exports_by_group_monthly
+        assert "Data asset: None" not in validation and "__none__" not in validation
+        suite_page = page_text(rendered_docs / "gx" / "suites" / f"{suite.name}.html")
+        for expectation in expectations(suite.name):
+            assert explained(expectation) in validation, expectation["meta"]["description"]
+            assert explained(expectation) in suite_page, expectation["meta"]["description"]
 
 
 def test_docs_reuse_the_data_docs_the_load_rendered_until_the_build_database_changes(

@@ -17,23 +17,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import SampleLoad
+from conftest import CHROMIUM, CHROMIUM_ARGS, SampleLoad
 from playwright.sync_api import Page, expect, sync_playwright
 
 from orchestration.warehouse import INSTANCE_CONFIG, REPO_ROOT
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM = "/usr/bin/chromium"  # Debian's package (.ci/run installs it); never `playwright install`
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 LOCATION = "rare_earth"  # [tool.dg.project] code_location_name
 SAMPLE_MONTHS = 24
 

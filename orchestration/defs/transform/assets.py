@@ -29,6 +29,7 @@ from orchestration.progress import dbt_log
 from orchestration.progress import logger as progress
 from orchestration.rules import marts_version
 
+# Models and seeds without a dbt group (dbt_project.yml gives every folder one).
 OWNER = "team:analytics-engineering"
 PARTIAL_PARSE = "partial_parse.msgpack"
 
@@ -55,7 +56,10 @@ class RareEarthTranslator(DagsterDbtTranslator):
         return super().get_asset_key(dbt_resource_props)
 
     def get_owners(self, dbt_resource_props: Mapping[str, Any]) -> list[str]:
-        return [OWNER]
+        # The dbt group names the team, so the UI and dbt docs name the same owner (data_engineering ->
+        # team:data-engineering). dagster-dbt passes the group's properties here, not its name.
+        group = (dbt_resource_props.get("group") or {}).get("name")
+        return [f"team:{group.replace('_', '-')}"] if group else [OWNER]
 
     def get_asset_check_spec(
         self, asset_spec: dg.AssetSpec, manifest: Mapping[str, Any], unique_id: str, project: Any
