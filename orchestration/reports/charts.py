@@ -214,7 +214,7 @@ def growth_chart(growth: pd.DataFrame) -> alt.Chart | alt.LayerChart:
             plot,
             "shown",
             lines,
-            Box(0, -ABOVE_ROOM, WIDTH, HEIGHT),
+            Box(0, -ABOVE_ROOM, WIDTH, 0),  # above the plot, where no line runs
             UPWARDS_FIRST,
         )
         layers += [

@@ -70,8 +70,9 @@ def _frames(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
         ),
         "headlines": frame("select * from marts.monthly_headlines order by month"),
         "growth": frame(
-            """select month, us_magnet_mom_pct as "US-bound magnets", world_magnet_mom_pct as "world magnets",
-                      all_rare_earth_mom_pct as "all rare-earth exports"
+            """select month, cast(us_magnet_mom_pct as double) as "US-bound magnets",
+                      cast(world_magnet_mom_pct as double) as "world magnets",
+                      cast(all_rare_earth_mom_pct as double) as "all rare-earth exports"
                from marts.monthly_headlines order by month"""
         ),
         "mix": frame(
