@@ -58,8 +58,8 @@ class MonthPlot:
     high: float
 
     def x(self, month: pd.Timestamp) -> float:
-        span = (self.last - self.first).total_seconds() or 1.0
-        return WIDTH * (pd.Timestamp(month) - self.first).total_seconds() / span
+        start, end = month_domain(self.first, self.last)
+        return WIDTH * (pd.Timestamp(month) - start).total_seconds() / (end - start).total_seconds()
 
     def y(self, value: float) -> float:
         return HEIGHT * (self.high - min(max(value, self.low), self.high)) / (self.high - self.low)
@@ -68,32 +68,43 @@ class MonthPlot:
         return (self.x(month), self.y(value))
 
     def month_x(self) -> alt.X:
-        """The month channel: this plot's domain, and ticks spaced for their labels."""
-        months = pd.date_range(self.first, self.last, freq="MS")
-        per_month = WIDTH / max(len(months) - 1, 1)
-        room = len(MONTH_LABEL) * AXIS_LABEL_SIZE * EM_PER_CHARACTER + 16
-        step = next((s for s in MONTH_STEPS if s * per_month >= room), MONTH_STEPS[-1])
-        ticks = [m for m in months if (m.month - 1) % step == 0] or list(months[:1])
-        return alt.X(
-            "month:T",
-            title=None,
-            scale=alt.Scale(domain=[_datetime(self.first), _datetime(self.last)]),
-            axis=alt.Axis(
-                format="%Y-%m",
-                values=[_datetime(m) for m in ticks],
-                labelFontSize=AXIS_LABEL_SIZE,
-                labelOverlap=True,
-                labelSeparation=6,
-            ),
-        )
+        return month_x(self.first, self.last)
 
     def value_scale(self) -> alt.Scale:
         return alt.Scale(domain=[self.low, self.high], nice=False, zero=False)
 
 
-def _datetime(month: pd.Timestamp) -> alt.DateTime:
+def month_domain(first: pd.Timestamp, last: pd.Timestamp) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The first to the last month; half a month either side of a single month, which has no width of its own."""
+    if first == last:
+        return first - pd.Timedelta(days=15), first + pd.Timedelta(days=15)
+    return first, last
+
+
+def month_x(first: pd.Timestamp, last: pd.Timestamp) -> alt.X:
+    """The month channel from `first` to `last`, with ticks spaced for their labels."""
+    months = pd.date_range(first, last, freq="MS")
+    per_month = WIDTH / max(len(months) - 1, 1)
+    room = len(MONTH_LABEL) * AXIS_LABEL_SIZE * EM_PER_CHARACTER + 16
+    step = next((s for s in MONTH_STEPS if s * per_month >= room), MONTH_STEPS[-1])
+    ticks = [m for m in months if (m.month - 1) % step == 0] or list(months[:1])
+    return alt.X(
+        "month:T",
+        title=None,
+        scale=alt.Scale(domain=[_datetime(end) for end in month_domain(first, last)]),
+        axis=alt.Axis(
+            format="%Y-%m",
+            values=[_datetime(m) for m in ticks],
+            labelFontSize=AXIS_LABEL_SIZE,
+            labelOverlap=True,  # a safety net: the ticks are spaced to need none
+            labelSeparation=6,
+        ),
+    )
+
+
+def _datetime(day: pd.Timestamp) -> alt.DateTime:
     # Local time, as Vega reads the frames' month strings.
-    return alt.DateTime(year=month.year, month=month.month, date=1)
+    return alt.DateTime(year=day.year, month=day.month, date=day.day)
 
 
 def _rounded_up(value: float) -> float:
@@ -251,12 +262,11 @@ def destinations_chart(destinations: pd.DataFrame, latest: date) -> alt.Chart:
 def mix_chart(mix: pd.DataFrame) -> alt.Chart:
     """(d) Product-group mix of rare-earth exports over time (world, tonnes)."""
     months = pd.to_datetime(mix["month"])
-    plot = MonthPlot(months.min(), months.max(), 0.0, 1.0)
     return (
         alt.Chart(mix)
         .mark_area()
         .encode(
-            x=plot.month_x(),
+            x=month_x(months.min(), months.max()),
             y=alt.Y(
                 "tonnes:Q", stack="normalize", title="share of rare-earth export tonnes", axis=alt.Axis(format="%")
             ),

@@ -124,7 +124,9 @@ def quality_notes(month: date, outcomes: Iterable[tuple[str, str, str | None]]) 
     for check_name, status, summary in outcomes:
         if status == "passed":
             continue
-        if not summary or summary.startswith(("[warning] ", "[error] ")):
+        if not summary:
+            notes.append(f"{month:%B %Y}: a {status} from the check {check_name}, with no note")
+        elif summary.startswith(("[warning] ", "[error] ")):
             notes.append(
                 f"{month:%B %Y}: a {status} from the check {check_name}, recorded by an earlier release without a "
                 "note in words (the next load of this month writes one)"
