@@ -105,7 +105,7 @@ def marts_month_frame(con: duckdb.DuckDBPyConnection, first: date, last: date) -
                  on earlier.product_group = g.product_group and earlier.partner_code = g.partner_code
                 and earlier.month < g.month and earlier.mom_pct is not null
                group by all)
-           select g.month, g.product_group,
+           select g.month, g.product_group, g.partner_code,
                   g.product_group || ' exports to ' || g.partner_name_en as series,
                   round(g.mom_pct, 1) as mom_pct,
                   round(h.band, 1) as band,

@@ -40,6 +40,9 @@ class ExpectationOutcome:
     # The unexpected rows GX located (up to its partial count, 20), one dict each: the locating columns
     # (`locate_by`) and the unexpected value(s), as plain Python values (dates, numbers, strings).
     located: tuple[dict[str, Any], ...] = field(default=(), hash=False)
+    # Per located row, the columns of `context_by`: facts a reader's note is worded from (e.g. the product group
+    # and partner of a series), kept out of `summary` and `examples`, which name the row for an engineer.
+    context: tuple[dict[str, Any], ...] = field(default=(), hash=False)
 
     def summary(self) -> str:
         where = f" on {self.column}" if self.column else ""
@@ -90,6 +93,13 @@ def _located_rows(result: dict[str, Any]) -> tuple[dict[str, Any], ...]:
     """The located unexpected rows as dicts of plain values (GX gives bare indexes without `locate_by`)."""
     located = result.get("partial_unexpected_index_list") or []
     return tuple({k: _python(v) for k, v in e.items()} for e in located if isinstance(e, dict))
+
+
+def _without(result: dict[str, Any], columns: tuple[str, ...]) -> dict[str, Any]:
+    """`result` with `columns` left out of its located rows."""
+    located = result.get("partial_unexpected_index_list") or []
+    kept = [{k: v for k, v in e.items() if k not in columns} if isinstance(e, dict) else e for e in located]
+    return {**result, "partial_unexpected_index_list": kept}
 
 
 def _python(value: Any) -> Any:
@@ -173,25 +183,26 @@ def gx_validation(name: str, frame: pd.DataFrame, parameters: dict[str, Any] | N
 
 
 def _validator(
-    name: str, parameters: dict[str, Any] | None, locate_by: tuple[str, ...]
+    name: str, parameters: dict[str, Any] | None, locate_by: tuple[str, ...], context_by: tuple[str, ...] = ()
 ) -> Callable[[pd.DataFrame], SuiteReport]:
     """One ephemeral GX context and suite, validating any number of frames (a context costs ~0.3 s)."""
     suite, batches = _gx_suite_and_batches(name)
     result_format: dict[str, Any] = {"result_format": "SUMMARY"}
-    if locate_by:
-        result_format["unexpected_index_column_names"] = list(locate_by)
+    if locate_by or context_by:
+        result_format["unexpected_index_column_names"] = [*locate_by, *context_by]
 
     def validate(frame: pd.DataFrame) -> SuiteReport:
         batch = batches.get_batch(batch_parameters={"dataframe": frame})
         result = batch.validate(suite, expectation_parameters=parameters or {}, result_format=result_format)
-        return SuiteReport(name, len(frame), tuple(_outcome(name, item) for item in result.results))
+        return SuiteReport(name, len(frame), tuple(_outcome(name, item, context_by) for item in result.results))
 
     return validate
 
 
-def _outcome(suite: str, item: Any) -> ExpectationOutcome:
+def _outcome(suite: str, item: Any, context_by: tuple[str, ...] = ()) -> ExpectationOutcome:
     config = item.expectation_config
     severity, description, _ = expectation_meta(config.meta)
+    shown = _without(item.result, context_by)
     return ExpectationOutcome(
         suite=suite,
         expectation=config.type,
@@ -200,19 +211,27 @@ def _outcome(suite: str, item: Any) -> ExpectationOutcome:
         description=description,
         success=bool(item.success),
         unexpected_count=int(item.result.get("unexpected_count") or 0),
-        examples=() if item.success else _examples(item.result),
-        located=() if item.success else _located_rows(item.result),
+        examples=() if item.success else _examples(shown),
+        located=() if item.success else _located_rows(shown),
+        context=()
+        if item.success or not context_by
+        else tuple({k: row.get(k) for k in context_by} for row in _located_rows(item.result)),
     )
 
 
 def run_suite(
-    name: str, frame: pd.DataFrame, parameters: dict[str, Any] | None = None, locate_by: tuple[str, ...] = ()
+    name: str,
+    frame: pd.DataFrame,
+    parameters: dict[str, Any] | None = None,
+    locate_by: tuple[str, ...] = (),
+    context_by: tuple[str, ...] = (),
 ) -> SuiteReport:
     """Validate `frame` against `expectations/<name>.json`; `parameters` fill its `$PARAMETER`s.
 
-    `locate_by` names columns (e.g. source_file, row_number) that say where an unexpected value sits.
+    `locate_by` names columns (e.g. source_file, row_number) that say where an unexpected value sits;
+    `context_by` names columns kept with each located row for a reader's note (ExpectationOutcome.context).
     """
-    return _validator(name, parameters, locate_by)(frame)
+    return _validator(name, parameters, locate_by, context_by)(frame)
 
 
 def run_suite_by(
@@ -221,6 +240,7 @@ def run_suite_by(
     by: tuple[str, ...],
     parameters: dict[str, Any] | None = None,
     locate_by: tuple[str, ...] = (),
+    context_by: tuple[str, ...] = (),
 ) -> dict[tuple[Any, ...], SuiteReport]:
     """Validate each group of `frame` (e.g. each month, or each month of each file) on its own, so that
     a failure points at the month (and file) that must be held back.
@@ -231,7 +251,7 @@ def run_suite_by(
     """
     if frame.empty:
         return {}
-    validate = _validator(name, parameters, locate_by)
+    validate = _validator(name, parameters, locate_by, context_by)
     groups = {
         tuple(_plain(v) for v in key): group.reset_index(drop=True)
         for key, group in frame.groupby(list(by), sort=True, dropna=False)

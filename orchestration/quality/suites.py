@@ -44,6 +44,8 @@ class Suite:
     frame: FrameOf
     group_by: tuple[str, ...] = ("month",)
     locate_by: tuple[str, ...] = ()
+    # Columns kept with each unexpected row for the report's note in words (not shown in the check's summary).
+    context_by: tuple[str, ...] = ()
     parameters: Callable[[date, date], dict[str, Any]] = field(default=_no_parameters)
     # Files this run's ingest quarantined fail the check too: their months must not look as if none came.
     counts_quarantined_files: bool = False
@@ -60,7 +62,15 @@ class Suite:
     def validate(self, rows: pd.DataFrame, first: date, last: date) -> dict[tuple[Any, ...], SuiteReport]:
         """One report per group of the months' rows (from `frame`), keyed by the group's values, month first."""
         parameters = self.parameters(first, last)
-        return in_worker_process(run_suite_by, self.name, rows, self.group_by, parameters, locate_by=self.locate_by)
+        return in_worker_process(
+            run_suite_by,
+            self.name,
+            rows,
+            self.group_by,
+            parameters,
+            locate_by=self.locate_by,
+            context_by=self.context_by,
+        )
 
 
 def _raw_lines(con: duckdb.DuckDBPyConnection, first: date, last: date) -> pd.DataFrame:
@@ -103,5 +113,6 @@ SUITES: tuple[Suite, ...] = (
         ),
         frame=marts_month_frame,
         locate_by=("series", "month", "mom_pct", "band"),
+        context_by=("product_group", "partner_code"),
     ),
 )

@@ -65,7 +65,7 @@ def _expectation_lines(outcomes: list[tuple[str, ExpectationOutcome]]) -> list[s
             locators = [k for k in row if k not in values] or list(row)
             name, *rest = locators
             rest += [k for k in row if k not in locators]
-            series.setdefault(_text(row[name]), []).append(_row(row, rest))
+            series.setdefault(shown_value(row[name]), []).append(_row(row, rest))
     lines = [f"{name}: {_capped(rows, MAX_ROWS_PER_SERIES, '; ')}" for name, rows in list(series.items())[:MAX_SERIES]]
     if len(series) > MAX_SERIES:
         lines.append(f"... and {len(series) - MAX_SERIES} more")
@@ -97,10 +97,11 @@ def _is_bare(column: str, value: Any) -> bool:
 def _value(column: str, value: Any) -> str:
     if isinstance(value, float) and column.endswith("_pct"):
         return f"{value:+.1f}%"
-    return _text(value)
+    return shown_value(value)
 
 
-def _text(value: Any) -> str:
+def shown_value(value: Any) -> str:
+    """A located value as people read it: months as YYYY-MM, floats rounded, None as "missing"."""
     if value is None:
         return "missing"
     if isinstance(value, datetime):

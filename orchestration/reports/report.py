@@ -13,6 +13,15 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
+from orchestration.reports.words import (
+    FLOW_WORDS,
+    Coverage,
+    Source,
+    month_sources,
+    quality_notes,
+    quality_status,
+    vintage_sentence,
+)
 from orchestration.rules import rare_earth_product_groups, us_partner_code
 
 if TYPE_CHECKING:
@@ -26,7 +35,9 @@ class Report:
     latest_month: date
     published_at: datetime
     trough: tuple[date, float]
-    takeaways: list[tuple[date, str, str, str]]  # month, headline, quality status, its detail; newest first
+    takeaways: list[tuple[date, str, str, str]]  # month, headline, quality status, its notes (one a line); newest first
+    sources: dict[tuple[str, date], str]  # (flow, month) -> the release and file its figures come from, in words
+    specs: dict[str, dict]  # chart name -> its Vega-Lite spec, as embedded in the page and drawn in the PNG
 
 
 def _frames(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
@@ -36,19 +47,20 @@ def _frames(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
     tables = {
         r[0] for r in con.execute("select table_schema || '.' || table_name from information_schema.tables").fetchall()
     }
-    quality = (
-        """select month,
-                  string_agg(distinct check_name, ', ' order by check_name) filter (where status <> 'passed') as checks,
-                  string_agg(summary, '; ' order by check_name) filter (where status <> 'passed') as detail,
-                  max(case status when 'error' then 2 when 'warning' then 1 else 0 end) as worst
-           from audit.check_outcomes group by month"""
+    outcomes = (
+        "select month, check_name, status, summary from audit.check_outcomes"
         if "audit.check_outcomes" in tables
-        else "select null::date as month, null as checks, null as detail, null::integer as worst where false"
+        else "select null::date as month, null as check_name, null as status, null as summary where false"
     )
     held = (
         "select distinct month from audit.held_months"
         if "audit.held_months" in tables
         else "select null::date as month where false"
+    )
+    releases = (
+        "select vintage, release_label from audit.files"
+        if "audit.files" in tables
+        else "select null::integer as vintage, null as release_label where false"
     )
     return {
         "us": frame(
@@ -58,8 +70,9 @@ def _frames(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
         ),
         "headlines": frame("select * from marts.monthly_headlines order by month"),
         "growth": frame(
-            """select month, us_magnet_mom_pct as "US-bound magnets", world_magnet_mom_pct as "world magnets",
-                      all_rare_earth_mom_pct as "all rare-earth exports"
+            """select month, cast(us_magnet_mom_pct as double) as "US-bound magnets",
+                      cast(world_magnet_mom_pct as double) as "world magnets",
+                      cast(all_rare_earth_mom_pct as double) as "all rare-earth exports"
                from marts.monthly_headlines order by month"""
         ),
         "mix": frame(
@@ -81,17 +94,18 @@ def _frames(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
                from marts.magnet_exports_monthly as m join top using (partner_code), latest
                where m.month in (latest.month, latest.month - interval 1 year)"""
         ),
-        "quality": frame(
-            f"""with q as ({quality}), h as ({held})
-                select h2.month,
-                       case when h.month is not null then 'held back: this month shows its last published state'
-                            when q.worst = 2 then 'errors from ' || q.checks
-                            when q.worst = 1 then 'warnings from ' || q.checks
-                            when q.worst = 0 then 'all checks passed'
-                            else 'not checked by this warehouse' end as status,
-                       coalesce(q.detail, '') as detail
-                from marts.monthly_headlines as h2
-                left join q on q.month = h2.month left join h on h.month = h2.month"""
+        "outcomes": frame(f"select * from ({outcomes}) order by month, check_name"),
+        "held": frame(held),
+        "sources": frame(
+            f"""with r as ({releases})
+                select t.flow, t.month, t.source_file, t.vintage, any_value(r.release_label) as release,
+                       any_value(t.derivation) as derivation,
+                       list(distinct t.product_group order by t.product_group) as product_groups
+                from marts.fct_trade_monthly as t left join r on r.vintage = t.vintage
+                group by t.flow, t.month, t.source_file, t.vintage order by all"""
+        ),
+        "first_files": frame(
+            "select distinct flow, month, first_release, first_file from marts.revisions order by all"
         ),
         "meta": frame("select * from marts.meta_publish order by flow"),
     }
@@ -140,22 +154,65 @@ def build_report(published_db: Path, out: Path) -> Report:
     for name, spec in specs.items():
         pngs[name] = out / f"{name}.png"
         _write(pngs[name], vl_convert.vegalite_to_png(spec, scale=2))
-    quality = {pd.Timestamp(q.month).date(): (str(q.status), str(q.detail)) for q in frames["quality"].itertuples()}
-    takeaways = [
-        (month, str(row.headline), *quality.get(month, ("", "")))
-        for row in headlines.iloc[::-1].itertuples()
-        for month in [pd.Timestamp(row.month).date()]
-    ]
+    takeaways = _takeaways(headlines, frames["outcomes"], frames["held"])
     meta = frames["meta"]
     published_at = pd.Timestamp(meta["published_at"].max()).to_pydatetime()
-    vintage = "; ".join(
-        f"{r.flow}s {pd.Timestamp(r.first_month):%Y-%m} to {pd.Timestamp(r.last_month):%Y-%m} "
-        f"({r.months} months, {r.files} files, newest vintage {r.last_vintage})"
-        for r in meta.itertuples()
-    )
-    page = _page(specs, takeaways, vintage, published_at, _vega_bundle())
+    sources, vintage = _vintage(meta, frames["sources"], frames["first_files"])
+    page = _page(specs, takeaways, vintage, sources, published_at, _vega_bundle())
     _write(out / "index.html", page.encode("utf-8"))
-    return Report(out / "index.html", pngs, latest_month, published_at, trough, takeaways)
+    return Report(out / "index.html", pngs, latest_month, published_at, trough, takeaways, sources, specs)
+
+
+def _month(value: object) -> date:
+    import pandas as pd
+
+    return pd.Timestamp(value).date()
+
+
+def _takeaways(headlines: pd.DataFrame, outcomes: pd.DataFrame, held: pd.DataFrame) -> list[tuple[date, str, str, str]]:
+    """Each month's headline, newest first, with its data-quality status and notes."""
+    rank = {"passed": 0, "warning": 1, "error": 2}
+    by_month: dict[date, list[tuple[str, str, str | None]]] = {}
+    for o in outcomes.itertuples():
+        by_month.setdefault(_month(o.month), []).append((str(o.check_name), str(o.status), o.summary))
+    held_months = {_month(m) for m in held["month"]}
+    takeaways = []
+    for row in headlines.iloc[::-1].itertuples():
+        month = _month(row.month)
+        checked = by_month.get(month, [])
+        worst = max((rank.get(status, 2) for _, status, _ in checked), default=None)
+        notes = quality_notes(month, checked)
+        takeaways.append((month, str(row.headline), quality_status(month in held_months, worst), "\n".join(notes)))
+    return takeaways
+
+
+def _vintage(
+    meta: pd.DataFrame, sources: pd.DataFrame, first_files: pd.DataFrame
+) -> tuple[dict[tuple[str, date], str], str]:
+    """Where each month's figures come from, and the sentence that sums it up."""
+    found = [
+        Source(
+            flow=str(s.flow),
+            month=_month(s.month),
+            source_file=str(s.source_file),
+            vintage=int(s.vintage),
+            release=s.release if isinstance(s.release, str) else None,
+            derivation=s.derivation if isinstance(s.derivation, str) else None,
+            product_groups=tuple(s.product_groups),
+        )
+        for s in sources.itertuples()
+    ]
+    first: dict[tuple[str, date], list[tuple[str | None, str]]] = {}
+    for f in first_files.itertuples():
+        if isinstance(f.first_file, str):
+            release = f.first_release if isinstance(f.first_release, str) else None
+            first.setdefault((str(f.flow), _month(f.month)), []).append((release, f.first_file))
+    coverage = [
+        Coverage(str(r.flow), _month(r.first_month), _month(r.last_month), int(r.months), int(r.files))
+        for r in meta.itertuples()
+    ]
+    revised = [(str(f.flow), _month(f.month)) for f in first_files.itertuples()]
+    return month_sources(found, first), vintage_sentence(coverage, revised)
 
 
 SECTIONS = {
@@ -170,6 +227,7 @@ def _page(
     specs: dict[str, dict],
     takeaways: list[tuple[date, str, str, str]],
     vintage: str,
+    sources: dict[tuple[str, date], str],
     published_at: datetime,
     vega_bundle: str,
 ) -> str:
@@ -180,12 +238,13 @@ def _page(
     )
     rows = "".join(
         f"<tr><td>{month:%Y-%m}</td><td>{html.escape(headline)}</td><td>{html.escape(status)}"
-        + (f"<details><summary>what was found</summary>{html.escape(detail)}</details>" if detail else "")
+        + (f"<details><summary>what was found</summary>{_list(detail.splitlines())}</details>" if detail else "")
         + "</td></tr>"
         for month, headline, status, detail in takeaways
     )
+    # SVG, not canvas: the page's text stays text (selectable, and measurable by the layout test).
     embeds = "".join(
-        f"vegaEmbed('#chart-{name}', {json.dumps(spec)}, {{actions: false}}).catch(console.error);\n"
+        f"vegaEmbed('#chart-{name}', {json.dumps(spec)}, {{actions: false, renderer: 'svg'}}).catch(console.error);\n"
         for name, spec in specs.items()
     )
     return f"""<!DOCTYPE html>
@@ -194,7 +253,8 @@ def _page(
 body {{ font-family: system-ui, sans-serif; max-width: 980px; margin: 0 auto; padding: 1rem; color: #222; }}
 table {{ border-collapse: collapse; width: 100%; font-size: .9rem; }}
 th, td {{ border-bottom: 1px solid #ddd; padding: .35rem .5rem; text-align: left; vertical-align: top; }}
-td:first-child {{ white-space: nowrap; }} td:nth-child(2) {{ width: 55%; }} details {{ font-size: .8rem; }}
+td:first-child {{ white-space: nowrap; }} #takeaways td:nth-child(2) {{ width: 55%; }} details {{ font-size: .8rem; }}
+details ul {{ margin: .2rem 0; padding-left: 1.1rem; }}
 .meta {{ color: #555; }} section {{ margin: 2rem 0; }}
 </style>
 <script type="text/javascript">{vega_bundle}</script>
@@ -202,6 +262,7 @@ td:first-child {{ white-space: nowrap; }} td:nth-child(2) {{ width: 55%; }} deta
 <h1>China rare-earth exports: monthly report</h1>
 <p class="meta" id="vintage">Data vintage: {html.escape(vintage)}. Published {published_at:%Y-%m-%d %H:%M} UTC.
 Source: China Customs (GACC) files, audited by this warehouse's expectation suites.</p>
+{_sources_table(sources)}
 {sections}
 <section id="takeaways"><h2>Key takeaways, month by month</h2>
 <table><tr><th>month</th><th>headline</th><th>data quality</th></tr>{rows}</table></section>
@@ -209,6 +270,27 @@ Source: China Customs (GACC) files, audited by this warehouse's expectation suit
 {embeds}</script>
 </body></html>
 """
+
+
+def _list(items: list[str]) -> str:
+    return "<ul>" + "".join(f"<li>{html.escape(item)}</li>" for item in items) + "</ul>"
+
+
+def _sources_table(sources: dict[tuple[str, date], str]) -> str:
+    """Month by month, newest first: the release and file of each flow's figures."""
+    flows = sorted({flow for flow, _ in sources})
+    months = sorted({month for _, month in sources}, reverse=True)
+    head = "".join(f"<th>{html.escape(FLOW_WORDS.get(flow, flow))}</th>" for flow in flows)
+    rows = "".join(
+        f"<tr><td>{month:%Y-%m}</td>"
+        + "".join(f"<td>{html.escape(sources.get((flow, month), 'not loaded'))}</td>" for flow in flows)
+        + "</tr>"
+        for month in months
+    )
+    return (
+        '<details class="meta" id="sources"><summary>Which release and file each month comes from</summary>'
+        f"<table><tr><th>month</th>{head}</tr>{rows}</table></details>"
+    )
 
 
 def _vega_bundle() -> str:

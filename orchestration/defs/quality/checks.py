@@ -16,6 +16,7 @@ from orchestration.defs.resources import WarehouseResource
 from orchestration.loading.holds import HeldMonth, HoldRequest, hold_back
 from orchestration.loading.summary import quarantined_since
 from orchestration.progress import logger as progress
+from orchestration.quality.notes import month_notes
 from orchestration.quality.runner import SuiteReport
 from orchestration.quality.suites import SUITES, Suite
 from orchestration.quality.summaries import error_lines, warning_lines
@@ -71,15 +72,16 @@ def check_result(
 
 
 def _monthly_outcomes(reports: dict[tuple[Any, ...], SuiteReport]) -> dict[date, tuple[str, str | None]]:
-    """Each month's status ('passed' | 'warning' | 'error', the worst of its groups) and what failed."""
+    """Each month's status ('passed' | 'warning' | 'error', the worst of its groups) and what failed, in the
+    report's words: one note per line (orchestration/quality/notes.py)."""
     rank = {"passed": 0, "warning": 1, "error": 2}
     statuses: dict[date, str] = {}
-    summaries: dict[date, list[str]] = {}
+    notes: dict[date, list[str]] = {}
     for key, report in reports.items():
         status = "error" if report.errors else "warning" if report.warnings else "passed"
         statuses[key[0]] = max(statuses.get(key[0], "passed"), status, key=rank.__getitem__)
-        summaries.setdefault(key[0], []).extend(o.summary() for o in (*report.errors, *report.warnings))
-    return {month: (statuses[month], "; ".join(summaries[month]) or None) for month in statuses}
+        notes.setdefault(key[0], []).extend(month_notes(key[0], (*report.errors, *report.warnings)))
+    return {month: (statuses[month], "\n".join(dict.fromkeys(notes[month])) or None) for month in statuses}
 
 
 def expectation_check(suite: Suite) -> dg.AssetChecksDefinition:

@@ -1,0 +1,87 @@
+"""Failed expectations in a reader's words: the notes the report shows under a month's data-quality status.
+
+A check records one note per line in `audit.check_outcomes.summary`. The notes are worded from the outcome's
+facts (its located rows and their context, its severity and description), never from the engineer's summary
+(ExpectationOutcome.summary, which the check's metadata and the terminal keep):
+
+    May 2025: magnet exports to the US fell 85.2% on the month, beyond their usual range (±53%); published as is
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date
+from typing import Any
+
+from orchestration.quality.runner import ExpectationOutcome
+from orchestration.quality.summaries import shown_value
+from orchestration.rules import us_partner_code
+
+# What a month's failure means for what readers see (checks.py holds an error month back).
+CONSEQUENCES = {"warning": "published as is", "error": "held back, so the month keeps its last published state"}
+
+# The column of the marts suite's band expectation (expectations/marts_month.json): its located rows carry the
+# series' month, its move (mom_pct) and the band the move broke.
+MOVE_COLUMN = "mom_beyond_band"
+
+# The product groups of exports_by_group_monthly, and its two totals, as a sentence names them.
+GROUP_WORDS = {
+    "magnets": "magnet exports",
+    "metals": "rare-earth metal exports",
+    "compounds": "rare-earth compound exports",
+    "ferroalloys": "rare-earth ferroalloy exports",
+    "all_rare_earth": "all rare-earth exports",
+    "rare_earths_headline": 'exports on the customs "rare earths" line (metals and compounds)',
+}
+
+
+def month_notes(month: date, outcomes: Iterable[ExpectationOutcome]) -> list[str]:
+    """One note per series that moved beyond its band, and one per other failed expectation, each once."""
+    notes: list[str] = []
+    for outcome in outcomes:
+        notes += _move_notes(outcome) or [_rule_note(month, outcome)]
+    return list(dict.fromkeys(notes))
+
+
+def _consequence(outcome: ExpectationOutcome) -> str:
+    return CONSEQUENCES.get(outcome.severity, CONSEQUENCES["warning"])
+
+
+def _move_notes(outcome: ExpectationOutcome) -> list[str]:
+    """One note per series whose month-on-month move broke its band; none for any other expectation."""
+    if outcome.column != MOVE_COLUMN:
+        return []
+    contexts = outcome.context or tuple({} for _ in outcome.located)
+    return [
+        f"{row['month']:%B %Y}: {_series_words(row, context)} {'rose' if row['mom_pct'] > 0 else 'fell'} "
+        f"{abs(row['mom_pct']):.1f}% on the month, beyond their usual range (±{row['band']:.0f}%); "
+        + _consequence(outcome)
+        for row, context in zip(outcome.located, contexts, strict=True)
+        if isinstance(row.get("month"), date) and row.get("mom_pct") is not None and row.get("band") is not None
+    ]
+
+
+def _series_words(row: Mapping[str, Any], context: Mapping[str, Any]) -> str:
+    """E.g. "magnet exports to the US", from the series' product group and partner; the series' own name when the
+    outcome carries neither."""
+    group, partner = context.get("product_group"), context.get("partner_code")
+    if group is None or partner is None:
+        return shown_value(row.get("series"))
+    destination = {"WORLD": "the world", us_partner_code(): "the US"}.get(str(partner), f"partner {partner}")
+    return f"{GROUP_WORDS.get(str(group), f'{group} exports')} to {destination}"
+
+
+def _rule_note(month: date, outcome: ExpectationOutcome) -> str:
+    """E.g. "November 2025: 2 lines fail “Quantities are never negative” (the first: source file ..., row number 3,
+    quantity kg -5.0); held back, ..."."""
+    count = outcome.unexpected_count
+    found = f"{count:,} {'line fails' if count == 1 else 'lines fail'}" if count else "the month fails"
+    rule = outcome.description.rstrip(".") or outcome.expectation.replace("_", " ")
+    first = (
+        " (the first: "
+        + ", ".join(f"{k.replace('_', ' ')} {shown_value(v)}" for k, v in outcome.located[0].items())
+        + ")"
+        if outcome.located
+        else ""
+    )
+    return f"{month:%B %Y}: {found} “{rule}”{first}; {_consequence(outcome)}"
