@@ -41,6 +41,12 @@ def is_kilogram(unit: str | None, code_unit: str | None) -> bool:
 
 
 @cache
+def product_group_labels() -> dict[str, str]:
+    """Each product group and roll-up as a sentence names its exports."""
+    return {str(group): str(label) for group, label in dbt_vars()["product_group_labels"].items()}
+
+
+@cache
 def marts_version() -> int:
     """The shape of the incremental models: a warehouse built at another version is rebuilt in full."""
     return int(dbt_vars()["marts_version"])

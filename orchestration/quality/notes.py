@@ -15,7 +15,7 @@ from typing import Any
 
 from orchestration.quality.runner import ExpectationOutcome
 from orchestration.quality.summaries import shown_value
-from orchestration.rules import us_partner_code
+from orchestration.rules import product_group_labels, us_partner_code
 
 # What a month's failure means for what readers see (checks.py holds an error month back).
 CONSEQUENCES = {"warning": "published as is", "error": "held back, so the month keeps its last published state"}
@@ -24,15 +24,6 @@ CONSEQUENCES = {"warning": "published as is", "error": "held back, so the month 
 # series' month, its move (mom_pct) and the band the move broke.
 MOVE_COLUMN = "mom_beyond_band"
 
-# The product groups of exports_by_group_monthly, and its two totals, as a sentence names them.
-GROUP_WORDS = {
-    "magnets": "magnet exports",
-    "metals": "rare-earth metal exports",
-    "compounds": "rare-earth compound exports",
-    "ferroalloys": "rare-earth ferroalloy exports",
-    "all_rare_earth": "all rare-earth exports",
-    "rare_earths_headline": 'exports on the customs "rare earths" line (metals and compounds)',
-}
 
 
 def month_notes(month: date, outcomes: Iterable[ExpectationOutcome]) -> list[str]:
@@ -68,7 +59,7 @@ def _series_words(row: Mapping[str, Any], context: Mapping[str, Any]) -> str:
     if group is None or partner is None:
         return shown_value(row.get("series"))
     destination = {"WORLD": "the world", us_partner_code(): "the US"}.get(str(partner), f"partner {partner}")
-    return f"{GROUP_WORDS.get(str(group), f'{group} exports')} to {destination}"
+    return f"{product_group_labels().get(str(group), f'{group} exports')} to {destination}"
 
 
 def _rule_note(month: date, outcome: ExpectationOutcome) -> str:

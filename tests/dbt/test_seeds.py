@@ -204,6 +204,7 @@ def test_dbt_loads_the_seeds_with_their_column_types(tmp_path: Path) -> None:
     rare_earth_codes = sum(row["is_rare_earth"] == "true" for row in read_seed("dim_product_codes.csv"))
     project = tmp_path / "project"
     (project / "models").mkdir(parents=True)
+    shutil.copy(REPO_ROOT / "dbt_project" / "models" / "_groups.yml", project / "models")  # the seeds' owners
     for name in ("dbt_project.yml", "profiles.yml"):
         shutil.copy(REPO_ROOT / "dbt_project" / name, project / name)
     shutil.copytree(SEEDS, project / "seeds")
