@@ -160,7 +160,7 @@ def us_magnets_chart(us: pd.DataFrame, trough_month: date, trough_tonnes: float)
     x, y = plot.month_x(), alt.Y("tonnes:Q", title="tonnes", scale=plot.value_scale())
     line = (
         alt.Chart(us)
-        .mark_line(point=True, color="#b22222")
+        .mark_line(point=alt.OverlayMarkDef(color="#b22222"), color="#b22222")
         .encode(
             x=x,
             y=y,
