@@ -4,8 +4,9 @@ dbt names every relation after the database it builds in (`rare_earth_build.mart
 setting for a name other than the one it writes to. Analysts never open the build database: each publish copies
 the published schemas into `rare_earth.duckdb`, where the same table is `rare_earth.marts.fct_trade_monthly`. So
 the page is composed here as `dbt docs generate --static` composes it (dbt's page with manifest.json and
-catalog.json inlined), with the relations dbt writes into a published schema renamed. Staging, intermediate and
-the seeds keep the build database's name: they live there only. So do the sources, which dbt reads there.
+catalog.json inlined), with the relations dbt writes into the published `marts` renamed. Staging, intermediate,
+the seeds and dbt's stored test failures keep the build database's name: they live there only. So do the sources,
+which dbt reads there.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from orchestration.serving.publish import PUBLISHED_SCHEMAS
+from orchestration.serving.table_docs import MARTS
 from orchestration.warehouse import Warehouse
 
 # The placeholders in dbt's page that `docs generate --static` replaces with the two artifacts.
@@ -22,8 +23,8 @@ _INLINE = {"manifest": '"MANIFEST.JSON INLINE DATA"', "catalog": '"CATALOG.JSON 
 
 
 def _renamed(node: dict[str, Any], built_in: str, published_as: str) -> bool:
-    """Rename one manifest node's relation to the published database, if dbt built it in a published schema."""
-    if node.get("database") != built_in or node.get("schema") not in PUBLISHED_SCHEMAS:
+    """Rename one manifest node's relation to the published database, if dbt built it in the published marts."""
+    if node.get("database") != built_in or node.get("schema") != MARTS:
         return False
     node["database"] = published_as
     relation = node.get("relation_name")
@@ -35,7 +36,7 @@ def _renamed(node: dict[str, Any], built_in: str, published_as: str) -> bool:
 def name_published_relations(
     manifest: dict[str, Any], catalog: dict[str, Any], built_in: str, published_as: str
 ) -> None:
-    """Rename, in both artifacts, every relation dbt writes into a published schema from `built_in` to
+    """Rename, in both artifacts, every relation dbt writes into the published marts from `built_in` to
     `published_as`."""
     renamed = {uid for uid, node in manifest["nodes"].items() if _renamed(node, built_in, published_as)}
     for unique_id, entry in catalog["nodes"].items():
