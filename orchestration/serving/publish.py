@@ -64,15 +64,24 @@ def _tables(con: duckdb.DuckDBPyConnection, catalog: str, docs: dict[str, TableD
 def _comment(con: duckdb.DuckDBPyConnection, catalog: str, docs: dict[str, TableDocs]) -> None:
     """A comment on every published table and column that has a description: analysts read them with
     `duckdb_tables()` / `duckdb_columns()`, BI tools show them, and the PostgreSQL replica copies them."""
+    present = set(
+        con.execute(
+            "select schema_name, table_name, column_name from duckdb_columns() where database_name = ?", [catalog]
+        ).fetchall()
+    )
+    statements = []  # one script: a statement per call cost as much as the whole publish's copying
     for schema, table in _tables(con, catalog, docs):
         description, columns = docs[schema].get(table, ("", {}))
         target = f'{catalog}.{schema}."{table}"'
         if description.strip():
-            con.execute(f"comment on table {target} is {_literal(description)}")
-        present = {r[0] for r in con.execute(f"select column_name from (describe {target})").fetchall()}
-        for column, text in columns.items():
-            if column in present and text.strip():
-                con.execute(f'comment on column {target}."{column}" is {_literal(text)}')
+            statements.append(f"comment on table {target} is {_literal(description)}")
+        statements += [
+            f'comment on column {target}."{column}" is {_literal(text)}'
+            for column, text in columns.items()
+            if (schema, table, column) in present and text.strip()
+        ]
+    if statements:
+        con.execute("begin transaction;\n" + ";\n".join(statements) + ";\ncommit")
 
 
 def _literal(text: str) -> str:
