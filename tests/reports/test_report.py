@@ -9,7 +9,9 @@ import struct
 from datetime import date
 from pathlib import Path
 
+import altair as alt
 import duckdb
+import jsonschema
 import pytest
 from conftest import SampleLoad, rare_earth
 
@@ -145,3 +147,12 @@ def test_a_note_stored_by_an_earlier_release_is_named_not_shown(sample_load: Sam
         "May 2025: a warning from the check marts_month_expectations, recorded by an earlier release without a note "
         "in words (the next load of this month writes one)"
     )
+
+
+def test_every_chart_is_valid_vega_lite(report: Report) -> None:
+    """The report skips Altair's schema check at each load; the specs it rendered pass it here."""
+    schema = alt.vegalite.v6.schema.load_schema()
+    validator = jsonschema.validators.validator_for(schema)(schema)
+    for name, spec in report.specs.items():
+        errors = list(validator.iter_errors(spec))
+        assert errors == [], (name, [e.message for e in errors[:3]])
