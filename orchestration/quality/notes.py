@@ -25,7 +25,6 @@ CONSEQUENCES = {"warning": "published as is", "error": "held back, so the month 
 MOVE_COLUMN = "mom_beyond_band"
 
 
-
 def month_notes(month: date, outcomes: Iterable[ExpectationOutcome]) -> list[str]:
     """One note per series that moved beyond its band, and one per other failed expectation, each once."""
     notes: list[str] = []
