@@ -18,8 +18,9 @@ import psycopg
 from psycopg import sql
 
 from orchestration.progress import logger as progress
+from orchestration.serving.table_docs import MARTS
 
-SCHEMA = "marts"
+SCHEMA = MARTS  # the replica's schema has the published file's name
 RETIRED_PREFIX = "marts_retired_"
 
 _SIMPLE_TYPES = {

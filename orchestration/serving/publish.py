@@ -30,10 +30,10 @@ import duckdb
 from orchestration.build_database import BUILD_MEMORY_LIMIT, TableDocs, record_publish, unaudited_builds
 from orchestration.progress import logger as progress
 from orchestration.quality.runner import EXPECTATIONS_DIR
-from orchestration.serving.table_docs import published_docs
+from orchestration.serving.table_docs import MARTS, published_docs
 from orchestration.warehouse import Warehouse
 
-PUBLISHED_SCHEMAS = ("marts", "audit")
+PUBLISHED_SCHEMAS = (MARTS, "audit")
 STORAGE_VERSION = "v1.5.0"
 CURRENT = "current"
 
@@ -58,7 +58,7 @@ def _tables(con: duckdb.DuckDBPyConnection, catalog: str, docs: dict[str, TableD
            where table_catalog = ? and table_schema in ? order by 1, 2""",
         [catalog, list(PUBLISHED_SCHEMAS)],
     ).fetchall()
-    return [(schema, table) for schema, table in tables if schema == "marts" or table in docs[schema]]
+    return [(schema, table) for schema, table in tables if schema == MARTS or table in docs[schema]]
 
 
 def _comment(con: duckdb.DuckDBPyConnection, catalog: str, docs: dict[str, TableDocs]) -> None:
@@ -206,7 +206,7 @@ def publish_warehouse(warehouse: Warehouse) -> PublishReport:
             for schema, table in _tables(con, "published", docs):
                 [(rows,)] = con.execute(f'select count(*) from published.{schema}."{table}"').fetchall()
                 tables[f"{schema}.{table}"] = rows
-                if schema == "marts":
+                if schema == MARTS:
                     con.execute(
                         f"copy published.{schema}.\"{table}\" to '{exports_dir / table}.parquet' (format parquet)"
                     )
