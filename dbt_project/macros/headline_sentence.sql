@@ -3,8 +3,8 @@
     reader would quote, from four figures of a month. -#}
 {% macro change_phrase(pct) -%}
     case
-        when {{ pct }} > 0 then 'rose ' || format('{:.1f}', cast({{ pct }} as double)) || '%'
-        when {{ pct }} < 0 then 'fell ' || format('{:.1f}', -cast({{ pct }} as double)) || '%'
+        when {{ pct }} > 0 then 'rose ' || {{ number_text(pct, 1) }} || '%'
+        when {{ pct }} < 0 then 'fell ' || {{ number_text('-(' ~ pct ~ ')', 1) }} || '%'
         else 'were unchanged'
     end
 {%- endmacro %}
@@ -14,9 +14,9 @@
 {% macro headline_sentence(us_tonnes, us_mom_pct, all_mom_pct, headline_mom_pct) -%}
     'US-bound rare-earth magnet exports '
     || case
-        when {{ us_mom_pct }} is null then 'were ' || format('{:,.0f}', cast({{ us_tonnes }} as double)) || ' t'
-        when round({{ us_mom_pct }}, 1) = 0 then 'held at ' || format('{:,.0f}', cast({{ us_tonnes }} as double)) || ' t'
-        else {{ change_phrase(us_mom_pct) }} || ' month on month to ' || format('{:,.0f}', cast({{ us_tonnes }} as double)) || ' t'
+        when {{ us_mom_pct }} is null then 'were ' || {{ number_text(us_tonnes, 0, grouped=true) }} || ' t'
+        when round({{ us_mom_pct }}, 1) = 0 then 'held at ' || {{ number_text(us_tonnes, 0, grouped=true) }} || ' t'
+        else {{ change_phrase(us_mom_pct) }} || ' month on month to ' || {{ number_text(us_tonnes, 0, grouped=true) }} || ' t'
     end
     || case
         when {{ all_mom_pct }} is null then ''

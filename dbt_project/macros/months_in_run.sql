@@ -7,9 +7,23 @@
     {%- if var('month_start') is not none -%}
         cast('{{ var("month_start") }}' as date) and cast('{{ var("month_end", var("month_start")) }}' as date)
     {%- else -%}
-        coalesce((select min(first_month) from control.build_months), date '0001-01-01')
-        and coalesce((select max(last_month) from control.build_months), date '9999-12-31')
+        {{ run_months_from_control() }}
     {%- endif -%}
+{%- endmacro %}
+
+{#- The control table is the DuckDB build database's; another engine (the `spark` target) has none yet, and
+    builds the months given by --vars, or every month. -#}
+{% macro run_months_from_control() -%}
+    {{ return(adapter.dispatch('run_months_from_control', 'rare_earth')()) }}
+{%- endmacro %}
+
+{% macro default__run_months_from_control() -%}
+    date '0001-01-01' and date '9999-12-31'
+{%- endmacro %}
+
+{% macro duckdb__run_months_from_control() -%}
+    coalesce((select min(first_month) from control.build_months), date '0001-01-01')
+        and coalesce((select max(last_month) from control.build_months), date '9999-12-31')
 {%- endmacro %}
 
 {#- The filter an incremental model applies to its input: only the months of this run; every month on a full

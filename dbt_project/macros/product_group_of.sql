@@ -3,7 +3,7 @@
 {% macro product_group_of(hs_code) -%}
     case
     {%- for group, prefix in var('product_group_hs_prefixes').items() %}
-        when starts_with({{ hs_code }}, '{{ prefix }}') then '{{ group }}'
+        when {{ hs_code }} like '{{ prefix }}%' then '{{ group }}'
     {%- endfor %}
         else 'other'
     end

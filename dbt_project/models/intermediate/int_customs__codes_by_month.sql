@@ -1,4 +1,4 @@
-{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='month') }}
+{{ config(materialized='incremental', **monthly_incremental()) }}
 -- The partner and commodity codes each month's lines use: the dimensions add 'unknown' rows from
 -- this small table, so their cost does not grow with the raw history.
 select distinct month, 'partner' as code_type, partner_code as code

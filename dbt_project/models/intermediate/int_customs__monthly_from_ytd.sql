@@ -14,7 +14,7 @@ with ytd as (
         sum(l.value_usd) as value_usd,
         sum(l.value_cny) as value_cny,
         max(l.vintage) as vintage,
-        string_agg(distinct l.source_file, ', ' order by l.source_file) as source_file
+        {{ sorted_distinct_list('l.source_file', ', ') }} as source_file
     from {{ ref('stg_customs__trade_lines') }} as l
     left join {{ ref('dim_product_codes') }} as p on p.hs_code = l.hs_code
     where l.is_current and l.period_kind = 'ytd'

@@ -1,7 +1,4 @@
-{{ config(
-    materialized='incremental', incremental_strategy='delete+insert', unique_key='month',
-    on_schema_change='append_new_columns'
-) }}
+{{ config(materialized='incremental', on_schema_change='append_new_columns', **monthly_incremental()) }}
 -- Export tonnes and values per month x product group x partner, with the two roll-up groups and the
 -- WORLD total. Incremental: a run rewrites only its months; the history-dependent measures (MoM, YoY,
 -- YTD, rank, trough) are computed downstream over this small table, so they follow any revision.

@@ -1,7 +1,4 @@
-{{ config(
-    materialized='incremental', incremental_strategy='delete+insert', unique_key='month',
-    on_schema_change='append_new_columns'
-) }}
+{{ config(materialized='incremental', on_schema_change='append_new_columns', **monthly_incremental()) }}
 -- Current lines (is_current) summed to month x flow x commodity x partner (over regimes and provinces). Only
 -- kilogram quantities are summed; lines in another unit are kept, counted and summed on their own.
 -- Months of year-to-date files come from int_customs__monthly_from_ytd; a monthly file wins over them
@@ -29,7 +26,7 @@ monthly as (
         cast({{ complete_sum('value_usd') }} as decimal(18, 3)) as value_usd,
         cast({{ complete_sum('value_cny') }} as decimal(18, 3)) as value_cny,
         max(vintage) as vintage,
-        string_agg(distinct source_file, ', ' order by source_file) as source_file,
+        {{ sorted_distinct_list('source_file', ', ') }} as source_file,
         'monthly file' as derivation
     from lines
     group by month, flow, hs_code, partner_code
@@ -69,7 +66,7 @@ usd_per_cny as (
     -- The month's exchange rate as its own customs figures imply it: over every line (either flow) that
     -- carries both currencies. A month without such lines has none, and its renminbi-only values stay
     -- without US dollars.
-    select month, sum(value_usd) / sum(value_cny) as rate
+    select month, {{ ratio('sum(value_usd)', 'sum(value_cny)') }} as rate
     from summed
     where value_usd is not null and value_cny is not null and value_cny <> 0
     group by month

@@ -5,11 +5,11 @@ with seen as (
 )
 
 select
-    cast(partner_code as varchar) as partner_code,
-    cast(name_zh as varchar) as name_zh,
-    cast(name_en as varchar) as name_en,
-    cast(nullif(iso3, '') as varchar) as iso3,
-    cast(region as varchar) as region,
+    cast(partner_code as string) as partner_code,
+    cast(name_zh as string) as name_zh,
+    cast(name_en as string) as name_en,
+    cast(nullif(iso3, '') as string) as iso3,
+    cast(region as string) as region,
     true as is_known
 from {{ ref('dim_partner_codes') }}
 union all

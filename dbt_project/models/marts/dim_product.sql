@@ -5,11 +5,11 @@ with seen as (
 )
 
 select
-    cast(hs_code as varchar) as hs_code,
-    cast(description_zh as varchar) as description_zh,
-    cast(description_en as varchar) as description_en,
-    cast(unit_en as varchar) as unit_en,
-    cast(product_group as varchar) as product_group,
+    cast(hs_code as string) as hs_code,
+    cast(description_zh as string) as description_zh,
+    cast(description_en as string) as description_en,
+    cast(unit_en as string) as unit_en,
+    cast(product_group as string) as product_group,
     cast(is_rare_earth as boolean) as is_rare_earth,
     true as is_known
 from {{ ref('dim_product_codes') }}

@@ -5,7 +5,9 @@
 -- (mom_basis says so), its own MoM is NULL, and YoY compares like with like. Measures are computed exactly
 -- and leave as DOUBLE (macros/analyst_numbers.sql).
 with series as (
-    select * replace (coalesce(period_months, 1) as period_months)
+    select
+        month, product_group, partner_code, tonnes, value_usd, coalesce(period_months, 1) as period_months, value_cny,
+        value_usd_derived
     from {{ ref('int_exports__group_partner_monthly') }}
 ),
 
@@ -29,10 +31,10 @@ select
     {{ as_measure('current_month.tonnes') }} as tonnes,
     {{ as_measure('current_month.value_usd') }} as value_usd,
     {{ as_measure('bases.mom_base') }} as tonnes_prev_month,
-    {{ as_measure('100 * (current_month.tonnes / nullif(bases.mom_base, 0) - 1)') }} as mom_pct,
+    {{ as_measure('100 * (' ~ ratio('current_month.tonnes', 'nullif(bases.mom_base, 0)') ~ ' - 1)') }} as mom_pct,
     {{ as_measure('bases.yoy_base') }} as tonnes_prev_year,
-    {{ as_measure('100 * (current_month.tonnes / nullif(bases.yoy_base, 0) - 1)') }} as yoy_pct,
-    {{ as_measure('100 * current_month.tonnes / nullif(world.tonnes, 0)') }} as share_of_world_pct,
+    {{ as_measure('100 * (' ~ ratio('current_month.tonnes', 'nullif(bases.yoy_base, 0)') ~ ' - 1)') }} as yoy_pct,
+    {{ as_measure(ratio('100 * current_month.tonnes', 'nullif(world.tonnes, 0)')) }} as share_of_world_pct,
     {{ as_measure('current_month.ytd_tonnes') }} as ytd_tonnes,
     cast(current_month.rank_in_month as integer) as rank_in_month,
     current_month.period_months,
@@ -67,7 +69,7 @@ cross join lateral (
         case
             when current_month.period_months = 2 then null
             when previous_month.period_months = 1 then previous_month.tonnes
-            when january_february.tonnes is not null then january_february.tonnes / 2
+            when january_february.tonnes is not null then {{ ratio('january_february.tonnes', '2') }}
         end as mom_base,
         case
             when current_month.period_months = 2 then null

@@ -1,7 +1,4 @@
-{{ config(
-    materialized='incremental', incremental_strategy='delete+insert', unique_key='month',
-    on_schema_change='append_new_columns'
-) }}
+{{ config(materialized='incremental', on_schema_change='append_new_columns', **monthly_incremental()) }}
 -- One row per month x flow x commodity x partner, current vintage, with its product group. Kilograms stay exact
 -- (DECIMAL); tonnes and values are the analysts' DOUBLE.
 select

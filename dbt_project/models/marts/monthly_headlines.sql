@@ -39,14 +39,17 @@ figures as (
 ),
 
 troughs as (
+    -- The lowest month of the trailing twelve, the earliest of equal ones (months without US-bound magnets tie at 0).
     select
         figures.month,
-        min(window_month.us_magnet_tonnes) as us_magnet_trough_tonnes,
-        first(window_month.month order by window_month.us_magnet_tonnes, window_month.month) as us_magnet_trough_month
+        window_month.us_magnet_tonnes as us_magnet_trough_tonnes,
+        window_month.month as us_magnet_trough_month
     from figures
     inner join figures as window_month
         on window_month.month between cast(figures.month - interval 11 month as date) and figures.month
-    group by figures.month
+    qualify row_number() over (
+        partition by figures.month order by window_month.us_magnet_tonnes, window_month.month
+    ) = 1
 )
 
 select

@@ -9,8 +9,8 @@ with figures as (
             case when length(period) >= 7 then cast(substr(period, 6, 2) as integer) else 1 end,
             1
         ) as period_start,
-        regexp_extract(reported_change, '([+-]?[0-9]+(\.[0-9]+)?)% m/m', 1) as mom_text,
-        regexp_extract(reported_change, '([+-]?[0-9]+(\.[0-9]+)?)% y/y', 1) as yoy_text,
+        regexp_extract(reported_change, '([+-]?[0-9]+([.][0-9]+)?)% m/m', 1) as mom_text,
+        regexp_extract(reported_change, '([+-]?[0-9]+([.][0-9]+)?)% y/y', 1) as yoy_text,
         -- Published numbers are rounded: to the tonne, or to the one decimal they show.
         case when tonnes = round(tonnes) then 0.5 else 0.05 end as tonnes_tolerance
     from {{ ref('published_figures') }}
@@ -34,11 +34,10 @@ windows as (
     select
         f.*,
         w.window_name,
-        cast(
-            f.period_start + to_months(
-                case w.window_name when 'current' then 0 when 'previous' then -f.period_months else -12 end
-            ) as date
-        ) as window_start
+        {{ add_months_to(
+            'f.period_start',
+            "case w.window_name when 'current' then 0 when 'previous' then -f.period_months else -12 end"
+        ) }} as window_start
     from figures as f
     cross join (values ('current'), ('previous'), ('year_before')) as w (window_name)
 ),
@@ -58,7 +57,7 @@ warehouse as (
      and t.product_group = g.product_group
      and (w.partner_code is null or t.partner_code = w.partner_code)
      and t.month >= w.window_start
-     and t.month < w.window_start + to_months(w.period_months)
+     and t.month < {{ add_months_to('w.window_start', 'w.period_months') }}
     group by all
 ),
 
@@ -75,9 +74,9 @@ compared as (
         {{ as_measure('cur.tonnes - f.tonnes') }} as difference_tonnes,
         f.reported_change,
         try_cast(nullif(f.mom_text, '') as double) as published_mom_pct,
-        round(100 * (cur.tonnes - prev.tonnes) / nullif(prev.tonnes, 0), 1)::double as warehouse_mom_pct,
+        round({{ ratio('100 * (cur.tonnes - prev.tonnes)', 'nullif(prev.tonnes, 0)') }}, 1) as warehouse_mom_pct,
         try_cast(nullif(f.yoy_text, '') as double) as published_yoy_pct,
-        round(100 * (cur.tonnes - ago.tonnes) / nullif(ago.tonnes, 0), 1)::double as warehouse_yoy_pct,
+        round({{ ratio('100 * (cur.tonnes - ago.tonnes)', 'nullif(ago.tonnes, 0)') }}, 1) as warehouse_yoy_pct,
         {{ as_measure('f.tonnes_tolerance') }} as tonnes_tolerance,
         -- A quoted change is rounded to its decimals, and was worked out from rounded tonnes: 0.15 points more.
         cast(case when f.mom_text like '%.%' then 0.2 else 0.65 end as decimal(3, 2)) as mom_tolerance,
@@ -86,7 +85,7 @@ compared as (
         -- Every month of the period is in the warehouse: only then can the figures disagree.
         coalesce((
             select sum(m.period_months) from loaded_months as m
-            where m.flow = f.flow and m.month >= f.period_start and m.month < f.period_start + to_months(f.period_months)
+            where m.flow = f.flow and m.month >= f.period_start and m.month < {{ add_months_to('f.period_start', 'f.period_months') }}
         ), 0) >= f.period_months as period_loaded,
         {{ partner_attribute('iso3', "coalesce(f.partner_code, 'WORLD')", 'partner') }} as partner_iso3,
         {{ partner_attribute('name_en', "coalesce(f.partner_code, 'WORLD')", 'partner') }} as partner_name_en,
@@ -106,7 +105,7 @@ compared as (
 
 checked as (
     select
-        * exclude (mom_tolerance, yoy_tolerance, period_loaded, partner_iso3, partner_name_en, partner_name_zh),
+        * except (mom_tolerance, yoy_tolerance, period_loaded, partner_iso3, partner_name_en, partner_name_zh),
         -- NULL when the warehouse lacks a month of the period: nothing to agree or disagree with.
         case when period_loaded then coalesce(abs(difference_tonnes) <= tonnes_tolerance, false) end as tonnes_agree,
         -- NULL when the article quoted no change, or the warehouse lacks the period to compare with.

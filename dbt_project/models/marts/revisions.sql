@@ -1,7 +1,4 @@
-{{ config(
-    materialized='incremental', incremental_strategy='delete+insert', unique_key='month',
-    on_schema_change='append_new_columns'
-) }}
+{{ config(materialized='incremental', on_schema_change='append_new_columns', **monthly_incremental()) }}
 -- Per month, flow, rare-earth product group and partner whose figures a later file replaced: the value
 -- as first loaded and as now (the current vintage), the change, and the files and release labels of
 -- both. Every vintage stays in the raw layer; this shows what each revision changed.
@@ -52,7 +49,7 @@ select
     {{ tonnes_from_kg('s.first_kg') }} as first_tonnes,
     {{ tonnes_from_kg('s.current_kg') }} as current_tonnes,
     {{ tonnes_from_kg('s.current_kg - s.first_kg') }} as change_tonnes,
-    {{ as_measure('100 * (s.current_kg - s.first_kg) / nullif(s.first_kg, 0)') }} as change_pct,
+    {{ as_measure(ratio('100 * (s.current_kg - s.first_kg)', 'nullif(s.first_kg, 0)')) }} as change_pct,
     s.first_vintage,
     first_file.file_name as first_file,
     first_file.release_label as first_release,
