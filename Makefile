@@ -3,9 +3,11 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The optional group for dbt on Apache Spark (`make test` and `make spark-check` need it; Java 17 must be on the machine).
+SPARK_STAMP := $(VENV)/.installed-spark
 export WAREHOUSE_DIR ?= $(CURDIR)/warehouse
 
-.PHONY: install parse demo test lint dev docs serve-bi bench bench-runs faults clean
+.PHONY: install install-spark parse demo test lint dev docs serve-bi bench bench-runs faults spark-check clean
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -13,6 +15,13 @@ $(STAMP): pyproject.toml requirements.lock
 	touch $@
 
 install: $(STAMP)
+
+# pyspark builds its wheel on install: about 80 s, once.
+$(SPARK_STAMP): $(STAMP) pyproject.toml requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[dev,spark]'
+	touch $@
+
+install-spark: $(SPARK_STAMP)
 
 # Dagster loads dbt assets from target/manifest.json: parsed again only when a file of the project changed.
 MANIFEST := dbt_project/target/manifest.json
@@ -32,7 +41,7 @@ demo: parse
 lint: install
 	$(BIN)/ruff check .
 
-test: parse lint
+test: parse lint $(SPARK_STAMP)
 	$(BIN)/dg check defs
 	$(BIN)/python -m pytest
 
@@ -60,6 +69,10 @@ bench-runs: install
 # Crash trials: SIGKILL `rare-earth load` at 50 moments, each on a fresh copy of a published warehouse.
 faults: parse
 	$(BIN)/python tests/faults/run_faults.py --trials 50 --jobs 2
+
+# The sample loaded with dbt on DuckDB and on Spark: every published mart compared, then one month rerun on Spark.
+spark-check: parse $(SPARK_STAMP)
+	$(BIN)/python tests/spark/spark_check.py $(SPARK_CHECK_ARGS)
 
 clean:
 	rm -rf $(VENV) dbt_project/target dbt_project/logs

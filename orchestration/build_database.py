@@ -185,11 +185,14 @@ create table if not exists {CHECK_OUTCOMES_TABLE} (
     checked_at      timestamptz not null
 );
 
--- The months the running dbt build rewrites (dbt's macro months_in_run reads them): empty between builds.
--- The marts_version (dbt var) the incremental models were last fully built at.
+-- The marts_version (dbt var) the incremental models were last fully built at, and the engine (dbt target) that
+-- built them: another engine holds its own incremental state, so a change of engine rebuilds every month.
 create table if not exists {MARTS_VERSION_TABLE} (
     version         integer not null
 );
+alter table {MARTS_VERSION_TABLE} add column if not exists engine varchar default 'duckdb';
+
+-- The months the running dbt build rewrites (dbt's macro months_in_run reads them): empty between builds.
 
 create table if not exists {BUILD_MONTHS_TABLE} (
     first_month     date not null,
@@ -313,12 +316,12 @@ def set_build_months(con: duckdb.DuckDBPyConnection, months: tuple[date, date] |
         con.execute(f"insert into {BUILD_MONTHS_TABLE} values (?, ?)", list(months))
 
 
-def marts_need_rebuild(con: duckdb.DuckDBPyConnection) -> bool:
+def marts_need_rebuild(con: duckdb.DuckDBPyConnection, engine: str) -> bool:
     """The incremental models were built at another marts_version (or, with none recorded, by a release before
-    the versions): the next build must rebuild them in full."""
-    recorded = con.execute(f"select max(version) from {MARTS_VERSION_TABLE}").fetchone()
+    the versions), or by another engine: the next build must rebuild them in full."""
+    recorded = con.execute(f"select max(version), max(engine) from {MARTS_VERSION_TABLE}").fetchone()
     if recorded is not None and recorded[0] is not None:
-        return int(recorded[0]) != marts_version()
+        return int(recorded[0]) != marts_version() or recorded[1] != engine
     [(built,)] = con.execute(
         """select count(*) from information_schema.tables
            where table_schema = 'marts' and table_name = 'fct_trade_monthly'"""
@@ -326,10 +329,10 @@ def marts_need_rebuild(con: duckdb.DuckDBPyConnection) -> bool:
     return bool(built)
 
 
-def record_marts_version(con: duckdb.DuckDBPyConnection) -> None:
-    """After a successful build: the incremental models are of this release's shape."""
+def record_marts_version(con: duckdb.DuckDBPyConnection, engine: str) -> None:
+    """After a successful build: the incremental models are of this release's shape, built by this engine."""
     con.execute(f"delete from {MARTS_VERSION_TABLE}")
-    con.execute(f"insert into {MARTS_VERSION_TABLE} values (?)", [marts_version()])
+    con.execute(f"insert into {MARTS_VERSION_TABLE} (version, engine) values (?, ?)", [marts_version(), engine])
 
 
 def failed_build_ranges(con: duckdb.DuckDBPyConnection) -> list[tuple[date, date]]:

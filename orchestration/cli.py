@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from orchestration.engines import Engine, EngineUnavailable, engine_from_env, engine_named, ensure_available
 from orchestration.operations import (
     FilesReport,
     LoadPlan,
@@ -50,7 +51,7 @@ def cmd_sample(args: argparse.Namespace) -> int:
 
 
 def _execute_monthly_load(
-    months: tuple[date, date], tags: dict[str, str] | None = None, publish_only: bool = False
+    months: tuple[date, date], engine: Engine, tags: dict[str, str] | None = None, publish_only: bool = False
 ) -> ExecuteInProcessResult:
     import dagster as dg
 
@@ -65,7 +66,11 @@ def _execute_monthly_load(
         tags={**partition_range_tags(*months), **LAUNCHED_BY_CLI, **process_tags(), **(tags or {})},
         # The run's full event log, step failures' stack traces and dbt's log included, is in the Dagster
         # UI; the terminal gets the summary below.
-        run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
+        run_config={
+            "loggers": {"console": {"config": {"log_level": "CRITICAL"}}},
+            # In the run's config, so that the UI shows which engine built the marts.
+            "resources": {"dbt_engine": {"config": {"engine": engine.name}}},
+        },
         raise_on_error=False,
         # Publishing alone: the publish and what follows it (replica, Data Docs, report).
         asset_selection=sorted(
@@ -223,18 +228,24 @@ def _shown(name: str) -> str:
 
 
 def cmd_load(args: argparse.Namespace) -> int:
+    try:
+        engine = engine_named(args.engine) if args.engine else engine_from_env()
+        ensure_available(engine)
+    except EngineUnavailable as err:
+        print(f"rare-earth load: {err}", file=sys.stderr)
+        return 2
     warehouse = Warehouse.from_env(args.warehouse).ensure()
     os.environ["WAREHOUSE_DIR"] = str(warehouse.root)
     try:
         with warehouse.load_lock(wait=args.wait):
-            return _load(warehouse, args.wait)
+            return _load(warehouse, args.wait, engine)
     except LoadRunning as err:
         print(err, file=sys.stderr)
         return 3
 
 
-def _load(warehouse: Warehouse, wait: bool) -> int:
-    plan = plan_load(warehouse)  # hashes each new file once per load
+def _load(warehouse: Warehouse, wait: bool, engine: Engine) -> int:
+    plan = plan_load(warehouse, engine)  # hashes each new file once per load
     if plan.months is None:
         _report_passed_over(plan)
         print(
@@ -256,12 +267,13 @@ def _load(warehouse: Warehouse, wait: bool) -> int:
         # Only the audit trail changed (e.g. a file was quarantined): readers get it, the marts are as they were.
         _report_passed_over(plan)
         print("nothing new to load; publishing the audit trail recorded since the last publish")
-        result = _execute_monthly_load(plan.months, publish_only=True)
+        result = _execute_monthly_load(plan.months, engine, publish_only=True)
         _report_dbt_log(result)
         return _finish(warehouse, result, blocked=False, quarantined=0)
     months = plan.months
-    print(f"loading {months[0]:%Y-%m} .. {months[1]:%Y-%m} from {warehouse.landing}", flush=True)
-    result = _execute_monthly_load(months)
+    on = "" if engine is Engine.DUCKDB else f" (dbt on {engine.value})"
+    print(f"loading {months[0]:%Y-%m} .. {months[1]:%Y-%m} from {warehouse.landing}{on}", flush=True)
+    result = _execute_monthly_load(months, engine)
     _report_dbt_log(result)
     files = files_seen_since(warehouse, started)
     _report_files(files, plan)
@@ -273,7 +285,7 @@ def _load(warehouse: Warehouse, wait: bool) -> int:
         print(f"held back {len(files.held)} month(s); publishing the months that passed with a second run", flush=True)
         from orchestration.defs.jobs import PUBLISHES_WHAT_PASSED_IN
 
-        result = _execute_monthly_load(months, {PUBLISHES_WHAT_PASSED_IN: result.run_id})
+        result = _execute_monthly_load(months, engine, {PUBLISHES_WHAT_PASSED_IN: result.run_id})
         _report_dbt_log(result)
         print(f"run {result.run_id}")
         checks.report(result, months)
@@ -464,6 +476,11 @@ def main(argv: list[str] | None = None) -> int:
     load = commands.add_parser("load", help="ingest new or changed landing files")
     load.add_argument("--wait", action="store_true", help="wait for a load that is running instead of stopping")
     load.add_argument("-v", "--verbose", action="store_true", help="show dbt's log as it builds")
+    load.add_argument(
+        "--engine",
+        choices=[engine.value for engine in Engine],
+        help="the engine dbt builds the marts on (default: $RARE_EARTH_ENGINE, else duckdb); spark needs .[spark]",
+    )
     load.set_defaults(run=cmd_load)
     commands.add_parser("status", help="months loaded, files quarantined, last publish").set_defaults(run=cmd_status)
     serve_bi = commands.add_parser("serve-bi", help="serve the marts to BI tools from a local PostgreSQL on 127.0.0.1")

@@ -16,6 +16,7 @@ from typing import Literal
 import duckdb
 
 from orchestration.build_database import CHECK_OUTCOMES_TABLE, FILES_TABLE, build_db, marts_need_rebuild
+from orchestration.engines import Engine
 from orchestration.loading import holds
 from orchestration.loading.holds import HeldMonth
 from orchestration.loading.ingest import months_to_rebuild
@@ -83,8 +84,9 @@ class LoadPlan:
     passed_over: tuple[PassedOver, ...]
 
 
-def plan_load(warehouse: Warehouse) -> LoadPlan:
-    """Look at the landing folder and the audit trail; hashes each new landing file once."""
+def plan_load(warehouse: Warehouse, engine: Engine = Engine.DUCKDB) -> LoadPlan:
+    """Look at the landing folder and the audit trail; hashes each new landing file once. A load whose engine did
+    not build the marts last rebuilds every month."""
     landing = scan_landing(warehouse.landing)
     with build_db(warehouse) as con:
         pending = [file for file, _ in unseen_files(con, landing)]
@@ -93,7 +95,7 @@ def plan_load(warehouse: Warehouse) -> LoadPlan:
         unchanged = {file.name for file in landing} - {file.name for file in pending}
         refused = [q for q in quarantined_files(con) if q.file_name in unchanged]
         loaded = [m.month for m in loaded_months(con)]
-        reshaped = marts_need_rebuild(con)
+        reshaped = marts_need_rebuild(con, engine.value)
     passed_over = [PassedOver(name, "skipped", why) for name, why in skipped_in_landing(warehouse.landing)]
     passed_over += [
         PassedOver(

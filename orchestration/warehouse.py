@@ -51,6 +51,16 @@ class Warehouse:
         return self.build_dir / "dbt_target"
 
     @property
+    def lake_dir(self) -> Path:
+        """The raw layer and audit trail as Parquet (hive layout), for engines other than DuckDB (loading/lake.py)."""
+        return self.root / "lake"
+
+    @property
+    def spark_dir(self) -> Path:
+        """Everything dbt's `spark` target writes: tables, the Derby metastore, scratch (dbt_project/profiles.yml)."""
+        return self.root / "spark"
+
+    @property
     def published_db(self) -> Path:
         """What analysts and BI tools open, read-only; a link that each publish switches to a new file."""
         return self.root / "rare_earth.duckdb"

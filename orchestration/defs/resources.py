@@ -9,6 +9,7 @@ import duckdb
 
 from orchestration.build_database import build_db
 from orchestration.defs.transform.project import dbt_resource
+from orchestration.engines import Engine, engine_from_env
 from orchestration.runs import process_tags, recover_dead_runs
 from orchestration.warehouse import Warehouse
 
@@ -36,6 +37,18 @@ class WarehouseResource(dg.ConfigurableResource):
             context.log.warning(recovered.recovered())
 
 
+class DbtEngineResource(dg.ConfigurableResource):
+    """The engine dbt builds the marts on (orchestration/engines.py): in the launchpad,
+    `resources: {dbt_engine: {config: {engine: SPARK}}}`."""
+
+    engine: Engine | None = None  # None: $RARE_EARTH_ENGINE, else DuckDB
+
+    def get(self) -> Engine:
+        return self.engine or engine_from_env()
+
+
 @dg.definitions
 def resources() -> dg.Definitions:
-    return dg.Definitions(resources={"warehouse": WarehouseResource(), "dbt": dbt_resource()})
+    return dg.Definitions(
+        resources={"warehouse": WarehouseResource(), "dbt": dbt_resource(), "dbt_engine": DbtEngineResource()}
+    )

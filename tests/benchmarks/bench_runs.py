@@ -38,8 +38,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import csv
-import io
 import json
 import os
 import platform
@@ -56,9 +54,10 @@ import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
+
+from orchestration.sample.revision import revised_copy
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 BASE_COMMIT = "3e661f3"
@@ -325,28 +324,6 @@ def copy_warehouse(source: Path, to: Path) -> Path:
     shutil.copytree(source, to, symlinks=True, ignore=shutil.ignore_patterns("postgres", "*.lock"))
     os.sync()  # the copy's writeback is not left to slow down the command timed next
     return to
-
-
-def revised_copy(original: bytes) -> bytes:
-    """The month's file with the quantity of its first line raised by one tonne, every other byte unchanged."""
-    bom = original.startswith(b"\xef\xbb\xbf")
-    try:
-        text, encoding = original.decode("utf-8-sig"), "utf-8"
-    except UnicodeDecodeError:
-        text, encoding = original.decode("gb18030"), "gb18030"
-    lines = text.splitlines(keepends=True)
-    header = next(csv.reader([lines[0]]))
-    column = next(i for i, name in enumerate(header) if name.strip() in ("Quantity", "第一数量"))
-    row = next(csv.reader([lines[1]]))
-    amount = row[column].strip()
-    raised = Decimal(amount.replace(",", "")) + 1000
-    row[column] = f"{raised:,}" if "," in amount else str(raised)
-    ending = lines[1][len(lines[1].rstrip("\r\n")) :]
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator=ending).writerow(row)
-    lines[1] = buffer.getvalue()
-    body = "".join(lines).encode(encoding)
-    return (b"\xef\xbb\xbf" + body) if bom else body
 
 
 def audit_status(warehouse: Path, like: str) -> list[tuple[str, str]]:

@@ -1,10 +1,12 @@
 """dbt models, seeds and tests as Dagster assets and checks, partitioned by month like the ingest."""
 
+import contextlib
 import functools
 import hashlib
 import json
 import shutil
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -15,19 +17,26 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 from orchestration.build_database import (
     BUILD_MEMORY_LIMIT,
     INTERRUPTED_BUILD,
+    connect_build_db,
     marts_need_rebuild,
     record_build,
     record_marts_version,
     set_build_months,
 )
 from orchestration.defs.partitions import month_range, monthly_partitions
-from orchestration.defs.resources import WarehouseResource
-from orchestration.defs.transform.in_process import dbt_build_in_process
+from orchestration.defs.resources import DbtEngineResource, WarehouseResource
+from orchestration.defs.transform.in_process import DbtInProcessRun, dbt_build_in_process
+from orchestration.defs.transform.on_spark import dbt_build_on_spark
 from orchestration.defs.transform.project import rare_earth_dbt
+from orchestration.engines import Engine, ensure_available
+from orchestration.loading.lake import write_lake
 from orchestration.loading.summary import loaded_months, relation_shape
 from orchestration.progress import dbt_log
 from orchestration.progress import logger as progress
 from orchestration.rules import marts_version
+from orchestration.serving.table_docs import MARTS
+from orchestration.spark_marts import MartColumns, import_spark_marts, spark_has_marts
+from orchestration.warehouse import Warehouse
 
 # Models and seeds without a dbt group (dbt_project.yml gives every folder one).
 OWNER = "team:analytics-engineering"
@@ -95,20 +104,31 @@ def _manifest_nodes() -> dict[str, Any]:
     return json.loads(rare_earth_dbt.manifest_path.read_text())["nodes"]
 
 
+def _mart_nodes() -> list[dict[str, Any]]:
+    return [node for node in _manifest_nodes().values() if node["resource_type"] == "model" and node["schema"] == MARTS]
+
+
 def mart_keys() -> list[dg.AssetKey]:
     """Every dbt model in the marts schema: a new mart is upstream of the publish without a list to edit."""
-    return sorted(
-        translator.get_asset_key(node)
-        for node in _manifest_nodes().values()
-        if node["resource_type"] == "model" and node["schema"] == "marts"
-    )
+    return sorted(translator.get_asset_key(node) for node in _mart_nodes())
 
 
-def _relations() -> dict[str, str]:
+def mart_columns() -> dict[str, MartColumns]:
+    """Every mart's columns in its contract's order and types."""
+    return {
+        node["name"]: [(name, column["data_type"]) for name, column in node["columns"].items()]
+        for node in sorted(_mart_nodes(), key=lambda node: node["name"])
+    }
+
+
+def _relations(engine: Engine) -> dict[str, str]:
+    """The build database's relation of each model and seed; after a Spark build only the marts are read back."""
     return {
         unique_id: node["relation_name"]
         for unique_id, node in _manifest_nodes().items()
-        if node["resource_type"] in ("model", "seed") and node.get("relation_name")
+        if node["resource_type"] in ("model", "seed")
+        and node.get("relation_name")
+        and (engine is Engine.DUCKDB or node["schema"] == MARTS)
     }
 
 
@@ -119,41 +139,49 @@ def _relations() -> dict[str, str]:
     pool="duckdb_writer",
 )
 def rare_earth_dbt_models(
-    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
+    context: dg.AssetExecutionContext,
+    dbt: DbtCliResource,
+    warehouse: WarehouseResource,
+    dbt_engine: DbtEngineResource,
 ) -> Iterator[Any]:
     """`dbt build` for the run's months: incremental models rewrite only those months (all of them, from the raw
-    layer, after a release changed their shape: var marts_version)."""
+    layer, after a release changed their shape: var marts_version, or after a change of engine)."""
     first, last = month_range(context)
     wh = warehouse.get()
+    engine = dbt_engine.get()
+    ensure_available(engine)
     with warehouse.build_db() as con:
-        rebuild = marts_need_rebuild(con)
+        reshaped = marts_need_rebuild(con, engine.value)
+        # Spark keeps its own tables: its first build of a warehouse builds every month.
+        rebuild = reshaped or (engine is Engine.SPARK and not spark_has_marts(wh, list(mart_columns())))
         if rebuild:  # every month's marts are rewritten: the bookkeeping covers them all
             loaded = [m.month for m in loaded_months(con)] or [first]
             first, last = min(first, *loaded), max(last, *loaded)
         record_build(con, first, last, INTERRUPTED_BUILD)
         set_build_months(con, None if rebuild else (first, last))
-    if rebuild:
+        # After the raw suite decided what is held: the lake's flags are the ones dbt reads.
+        lake = write_lake(con, wh.lake_dir, *((None, None) if rebuild else (first, last)))
+    context.log.info(lake.summary())
+    if reshaped:
         progress.info(
-            f"the marts changed shape with this release (marts_version {marts_version()}): every month, "
-            f"{first:%Y-%m}..{last:%Y-%m}, is rebuilt from the raw layer"
+            f"the marts were built by another release or engine (marts_version {marts_version()}, engine "
+            f"{engine.value}): every month, {first:%Y-%m}..{last:%Y-%m}, is rebuilt from the raw layer"
         )
-    progress.info(f"dbt build of the staging, intermediate and marts models for {first:%Y-%m}..{last:%Y-%m}")
-    _start_from_the_project_parse(wh.dbt_target_dir)
+    on = "" if engine is Engine.DUCKDB else f" on {engine.value}"
+    progress.info(f"dbt build{on} of the staging, intermediate and marts models for {first:%Y-%m}..{last:%Y-%m}")
+    args = ["build", "--exclude-resource-type", "unit_test", *(["--full-refresh"] if rebuild else [])]
     with wh.writer_lock():
         # dbt-duckdb holds the database for the whole build, so row counts and column types are read
         # after it is done (dagster-dbt's fetch_row_counts would race it for DuckDB's file lock).
         log = DbtLog()
-        # The warehouse's own target folder keeps dbt's partial-parse state from one run to the next.
         # dbt's unit tests test the SQL, not the data: `make test` runs them, a production build skips them.
-        build, events = dbt_build_in_process(
-            context,
-            dbt,
-            ["build", "--exclude-resource-type", "unit_test", *(["--full-refresh"] if rebuild else [])],
-            target_path=wh.dbt_target_dir,
-            on_log_line=log.write_line,
-        )
+        build, events = _build(context, dbt, engine, wh, args, None if rebuild else (first, last), log)
         context.log.info(f"dbt's log:\n{log.text()}")
-        relations = _relations()
+        if engine is Engine.SPARK and build.error() is None:
+            with contextlib.closing(connect_build_db(wh)) as con:
+                imported = import_spark_marts(con, wh, mart_columns())
+            context.log.info(f"marts read back from Spark: {imported}")
+        relations = _relations(engine)
         con = duckdb.connect(str(wh.build_db), read_only=True, config={"memory_limit": BUILD_MEMORY_LIMIT})
         try:
             for event in events:
@@ -165,9 +193,27 @@ def rare_earth_dbt_models(
         record_build(con, first, last, error)
         set_build_months(con, None)
         if error is None:
-            record_marts_version(con)
+            record_marts_version(con, engine.value)
     if error is not None:
         raise dg.Failure(f"dbt build failed for {first:%Y-%m}..{last:%Y-%m}: {error}")
+
+
+def _build(
+    context: dg.AssetExecutionContext,
+    dbt: DbtCliResource,
+    engine: Engine,
+    wh: Warehouse,
+    args: list[str],
+    months: tuple[date, date] | None,
+    log: "DbtLog",
+) -> tuple[DbtInProcessRun, Iterable[Any]]:
+    if engine is Engine.SPARK:
+        (wh.spark_dir / "tmp").mkdir(parents=True, exist_ok=True)  # the JVM's java.io.tmpdir (profiles.yml)
+        return dbt_build_on_spark(context, dbt, args, months, wh.dbt_target_dir / "spark", log.write_line)
+    # The warehouse's own target folder keeps dbt's partial-parse state from one run to the next; the months
+    # come from the control table (set_build_months), which keeps the parse valid.
+    _start_from_the_project_parse(wh.dbt_target_dir)
+    return dbt_build_in_process(context, dbt, args, target_path=wh.dbt_target_dir, on_log_line=log.write_line)
 
 
 def _start_from_the_project_parse(target: Path) -> None:
