@@ -220,3 +220,20 @@ def test_after_a_run_held_a_month_back_a_sensor_launches_the_months_that_passed(
         assert request.tags == {**tags, PUBLISHES_WHAT_PASSED_IN: failed.run_id}
         follow_up = failed.dagster_run.with_tags({**failed.dagster_run.tags, PUBLISHES_WHAT_PASSED_IN: "x"})
         assert isinstance(evaluate(follow_up), dg.SkipReason)  # never a loop
+
+
+def test_the_engine_is_a_resource_choice_in_the_launchpad(monkeypatch: pytest.MonkeyPatch) -> None:
+    from orchestration.defs.resources import DbtEngineResource
+    from orchestration.engines import Engine
+
+    job = load_definitions().resolve_job_def("monthly_load")
+    chosen = {"resources": {"dbt_engine": {"config": {"engine": "SPARK"}}}}
+    assert dg.validate_run_config(job, chosen)["resources"]["dbt_engine"]["config"]["engine"] == "spark"
+    with pytest.raises(dg.DagsterInvalidConfigError, match="FLINK"):
+        dg.validate_run_config(job, {"resources": {"dbt_engine": {"config": {"engine": "FLINK"}}}})
+    # Unset, the environment decides, and DuckDB without it.
+    monkeypatch.delenv("RARE_EARTH_ENGINE", raising=False)
+    assert DbtEngineResource().get() is Engine.DUCKDB
+    monkeypatch.setenv("RARE_EARTH_ENGINE", "spark")
+    assert DbtEngineResource().get() is Engine.SPARK
+    assert DbtEngineResource(engine=Engine.DUCKDB).get() is Engine.DUCKDB

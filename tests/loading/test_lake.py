@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 import duckdb
+import pytest
 from conftest import ZH_HEADER, WriteCsv
 
 from orchestration.build_database import FLAGGED_VIEW, build_db
@@ -34,12 +35,19 @@ def differences(con: duckdb.DuckDBPyConnection, warehouse: Warehouse) -> tuple[i
     )
 
 
-def test_the_lake_holds_the_flagged_lines_of_every_month_and_a_revision_replaces_its_month(
-    warehouse: Warehouse, write_csv: WriteCsv
-) -> None:
+@pytest.fixture
+def two_months(warehouse: Warehouse, write_csv: WriteCsv) -> Warehouse:
+    """November and December loaded into the raw layer."""
     write_csv("exports/nov.csv", ZH_HEADER, NOV)
     write_csv("exports/dec.csv", ZH_HEADER, DEC)
     ingest_landing(warehouse)
+    return warehouse
+
+
+def test_the_lake_holds_the_flagged_lines_of_every_month_and_a_revision_replaces_its_month(
+    two_months: Warehouse, write_csv: WriteCsv
+) -> None:
+    warehouse = two_months
     with build_db(warehouse) as con:
         written = write_lake(con, warehouse.lake_dir, None, None)
         assert written.months == [NOV_1, DEC_1] and written.rows == 4
@@ -65,12 +73,8 @@ def test_the_lake_holds_the_flagged_lines_of_every_month_and_a_revision_replaces
         assert con.execute(f"select count(*) from '{audit}'").fetchone()[0] == 3
 
 
-def test_a_month_missing_from_the_lake_and_a_killed_write_are_mended_by_the_next_write(
-    warehouse: Warehouse, write_csv: WriteCsv
-) -> None:
-    write_csv("exports/nov.csv", ZH_HEADER, NOV)
-    write_csv("exports/dec.csv", ZH_HEADER, DEC)
-    ingest_landing(warehouse)
+def test_a_month_missing_from_the_lake_and_a_killed_write_are_mended_by_the_next_write(two_months: Warehouse) -> None:
+    warehouse = two_months
     with build_db(warehouse) as con:
         write_lake(con, warehouse.lake_dir, None, None)
         (table_dir(warehouse.lake_dir, FLAGGED_VIEW) / "month=2025-11-01" / LINES_FILE).unlink()
