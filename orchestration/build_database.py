@@ -316,17 +316,22 @@ def set_build_months(con: duckdb.DuckDBPyConnection, months: tuple[date, date] |
         con.execute(f"insert into {BUILD_MONTHS_TABLE} values (?, ?)", list(months))
 
 
-def marts_need_rebuild(con: duckdb.DuckDBPyConnection, engine: str) -> bool:
-    """The incremental models were built at another marts_version (or, with none recorded, by a release before
-    the versions), or by another engine: the next build must rebuild them in full."""
+def marts_rebuild_reason(con: duckdb.DuckDBPyConnection, engine: str) -> str | None:
+    """Why the next build must rebuild every month, or None: the incremental models were built at another
+    marts_version (or, with none recorded, by a release before the versions), or by another engine."""
     recorded = con.execute(f"select max(version), max(engine) from {MARTS_VERSION_TABLE}").fetchone()
-    if recorded is not None and recorded[0] is not None:
-        return int(recorded[0]) != marts_version() or recorded[1] != engine
-    [(built,)] = con.execute(
-        """select count(*) from information_schema.tables
-           where table_schema = 'marts' and table_name = 'fct_trade_monthly'"""
-    ).fetchall()
-    return bool(built)
+    if recorded is None or recorded[0] is None:
+        [(built,)] = con.execute(
+            """select count(*) from information_schema.tables
+               where table_schema = 'marts' and table_name = 'fct_trade_monthly'"""
+        ).fetchall()
+        recorded = (None, engine) if built else (marts_version(), engine)
+    version, built_on = recorded
+    if version != marts_version():
+        return f"the marts changed shape with this release (marts_version {marts_version()})"
+    if built_on != engine:
+        return f"the marts were built with dbt on {built_on} and this load builds on {engine}"
+    return None
 
 
 def record_marts_version(con: duckdb.DuckDBPyConnection, engine: str) -> None:

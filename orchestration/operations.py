@@ -15,7 +15,7 @@ from typing import Literal
 
 import duckdb
 
-from orchestration.build_database import CHECK_OUTCOMES_TABLE, FILES_TABLE, build_db, marts_need_rebuild
+from orchestration.build_database import CHECK_OUTCOMES_TABLE, FILES_TABLE, build_db, marts_rebuild_reason
 from orchestration.engines import Engine
 from orchestration.loading import holds
 from orchestration.loading.holds import HeldMonth
@@ -95,7 +95,7 @@ def plan_load(warehouse: Warehouse, engine: Engine = Engine.DUCKDB) -> LoadPlan:
         unchanged = {file.name for file in landing} - {file.name for file in pending}
         refused = [q for q in quarantined_files(con) if q.file_name in unchanged]
         loaded = [m.month for m in loaded_months(con)]
-        reshaped = marts_need_rebuild(con, engine.value)
+        reshaped = marts_rebuild_reason(con, engine.value) is not None
     passed_over = [PassedOver(name, "skipped", why) for name, why in skipped_in_landing(warehouse.landing)]
     passed_over += [
         PassedOver(

@@ -33,6 +33,12 @@ EN_HEADER = [
 
 WriteCsv = Callable[..., Path]
 
+# pytest-xdist's workers run under `python -c`, whose __main__ has no file. With the optional group `.[spark]`
+# installed, Great Expectations imports pyspark's Spark Connect module, which takes such a process for a doctest
+# run and exits it when Connect's own extras are missing. A worker is a script in all but name: say so.
+if not hasattr(sys.modules["__main__"], "__file__") and getattr(sys.modules["__main__"], "__spec__", None) is None:
+    sys.modules["__main__"].__file__ = "<pytest-xdist worker>"
+
 # The browser of the UI and docs tests: Debian's package (.ci/run installs it); never `playwright install`.
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

@@ -15,7 +15,9 @@ import pytest
 from conftest import PUBLISHED_MARTS
 from spark_check import RARE_EARTH, spark_check
 
+from orchestration.build_database import build_db, marts_rebuild_reason, record_marts_version
 from orchestration.engines import Engine, ensure_available
+from orchestration.warehouse import Warehouse
 
 pytestmark = pytest.mark.slow
 
@@ -41,3 +43,16 @@ def test_an_unknown_engine_is_refused_before_anything_runs(tmp_path: Path) -> No
     assert done.returncode == 2
     assert done.stderr.strip() == "rare-earth load: RARE_EARTH_ENGINE: unknown engine 'flink': expected duckdb or spark"
     assert not (tmp_path / "warehouse").exists()
+
+
+def test_a_change_of_engine_rebuilds_every_month_once(tmp_path: Path) -> None:
+    warehouse = Warehouse(tmp_path / "warehouse").ensure()
+    with build_db(warehouse) as con:
+        assert marts_rebuild_reason(con, "duckdb") is None  # a new warehouse: nothing to rebuild
+        record_marts_version(con, "duckdb")
+        assert marts_rebuild_reason(con, "duckdb") is None
+        assert marts_rebuild_reason(con, "spark") == (
+            "the marts were built with dbt on duckdb and this load builds on spark"
+        )
+        record_marts_version(con, "spark")
+        assert marts_rebuild_reason(con, "spark") is None

@@ -18,7 +18,7 @@ from orchestration.build_database import (
     BUILD_MEMORY_LIMIT,
     INTERRUPTED_BUILD,
     connect_build_db,
-    marts_need_rebuild,
+    marts_rebuild_reason,
     record_build,
     record_marts_version,
     set_build_months,
@@ -33,7 +33,6 @@ from orchestration.loading.lake import write_lake
 from orchestration.loading.summary import loaded_months, relation_shape
 from orchestration.progress import dbt_log
 from orchestration.progress import logger as progress
-from orchestration.rules import marts_version
 from orchestration.serving.table_docs import MARTS
 from orchestration.spark_marts import MartColumns, import_spark_marts, spark_has_marts
 from orchestration.warehouse import Warehouse
@@ -151,9 +150,9 @@ def rare_earth_dbt_models(
     engine = dbt_engine.get()
     ensure_available(engine)
     with warehouse.build_db() as con:
-        reshaped = marts_need_rebuild(con, engine.value)
+        reason = marts_rebuild_reason(con, engine.value)
         # Spark keeps its own tables: its first build of a warehouse builds every month.
-        rebuild = reshaped or (engine is Engine.SPARK and not spark_has_marts(wh, list(mart_columns())))
+        rebuild = reason is not None or (engine is Engine.SPARK and not spark_has_marts(wh, list(mart_columns())))
         if rebuild:  # every month's marts are rewritten: the bookkeeping covers them all
             loaded = [m.month for m in loaded_months(con)] or [first]
             first, last = min(first, *loaded), max(last, *loaded)
@@ -162,11 +161,8 @@ def rare_earth_dbt_models(
         # After the raw suite decided what is held: the lake's flags are the ones dbt reads.
         lake = write_lake(con, wh.lake_dir, *((None, None) if rebuild else (first, last)))
     context.log.info(lake.summary())
-    if reshaped:
-        progress.info(
-            f"the marts were built by another release or engine (marts_version {marts_version()}, engine "
-            f"{engine.value}): every month, {first:%Y-%m}..{last:%Y-%m}, is rebuilt from the raw layer"
-        )
+    if reason is not None:
+        progress.info(f"{reason}: every month, {first:%Y-%m}..{last:%Y-%m}, is rebuilt from the raw layer")
     on = "" if engine is Engine.DUCKDB else f" on {engine.value}"
     progress.info(f"dbt build{on} of the staging, intermediate and marts models for {first:%Y-%m}..{last:%Y-%m}")
     args = ["build", "--exclude-resource-type", "unit_test", *(["--full-refresh"] if rebuild else [])]
