@@ -221,7 +221,8 @@ order by k.key_id
 """
 
 _AUDIT_MONTH = """
-insert into audit.files
+insert into audit.files (file_name, sha256, flow, months, rows, status, reason, vintage, seen_at, size_bytes,
+                         mtime_ns, encoding, header_language, currencies)
 select source_file, any_value(source_sha256), flow, strftime(month, '%Y-%m'), count(*), 'loaded', null,
        any_value(vintage), any_value(loaded_at), count(*) * 150, 0, 'gb18030', 'zh', 'USD'
 from raw.customs_lines
