@@ -3,7 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-# The optional group for dbt on Apache Spark (`make test` and `make spark-check` need it; Java 17 must be on the machine).
+# The optional group for dbt on Apache Spark (`make test`, `make spark-check` and `make bench` need it; Java 17 must be
+# on the machine).
 SPARK_STAMP := $(VENV)/.installed-spark
 export WAREHOUSE_DIR ?= $(CURDIR)/warehouse
 
@@ -58,8 +59,10 @@ docs: parse
 serve-bi: install
 	$(BIN)/rare-earth serve-bi
 
-bench: install
+# The ingest benchmark (about 4 minutes), then the 10-year full rebuild on DuckDB and on Spark local[2] (9 to 11).
+bench: install $(SPARK_STAMP)
 	$(BIN)/python tests/benchmarks/bench_ingest.py
+	$(BIN)/python tests/benchmarks/bench_scale_out.py
 
 # Whole commands against the release before (3e661f3, checked out with its own venv under bench-data/), alternated
 # over 2 repeats: about 15 minutes. Options: make bench-runs BENCH_RUNS_ARGS='--repeats 3 --only status'
