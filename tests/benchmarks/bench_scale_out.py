@@ -60,6 +60,7 @@ import duckdb
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # the helpers next to this script
 from bench_incremental import BUILD_DB_NAME, HISTORY_MONTHS, SEED, _copy_db, _month, ensure_history
 
+from orchestration import engines
 from orchestration.loading.lake import write_lake as write_lake_months
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -436,12 +437,11 @@ def versions() -> str:
 
 
 def spark_missing() -> str | None:
-    from importlib.util import find_spec
-
-    if find_spec("pyspark") is None or find_spec("dbt.adapters.spark") is None:
-        return "the optional group is not installed (pip install -c requirements.lock -e '.[spark]')"
-    if shutil.which("java") is None:
-        return "no Java runtime on PATH"
+    """What the Spark engine lacks on this machine, in the words `rare-earth load --engine spark` would use."""
+    try:
+        engines.ensure_available(engines.Engine.SPARK)
+    except engines.EngineUnavailable as err:
+        return str(err)
     return None
 
 
