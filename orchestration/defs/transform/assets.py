@@ -25,7 +25,7 @@ from orchestration.build_database import (
 )
 from orchestration.defs.partitions import month_range, monthly_partitions
 from orchestration.defs.resources import DbtEngineResource, WarehouseResource
-from orchestration.defs.transform.in_process import DbtInProcessRun, dbt_build_in_process
+from orchestration.defs.transform.in_process import DbtBuildRun, dbt_build_in_process
 from orchestration.defs.transform.on_spark import dbt_build_on_spark
 from orchestration.defs.transform.project import rare_earth_dbt
 from orchestration.engines import Engine, ensure_available
@@ -202,7 +202,7 @@ def _build(
     args: list[str],
     months: tuple[date, date] | None,
     log: "DbtLog",
-) -> tuple[DbtInProcessRun, Iterable[Any]]:
+) -> tuple[DbtBuildRun, Iterable[Any]]:
     if engine is Engine.SPARK:
         (wh.spark_dir / "tmp").mkdir(parents=True, exist_ok=True)  # the JVM's java.io.tmpdir (profiles.yml)
         return dbt_build_on_spark(context, dbt, args, months, wh.dbt_target_dir / "spark", log.write_line)

@@ -27,8 +27,9 @@ RESULT_EVENTS = {"LogSeedResult", "LogModelResult", "LogSnapshotResult", "LogTes
 
 
 @dataclass
-class DbtInProcessRun:
-    """A finished dbt invocation: dbt's structured events, whether it succeeded, and why not."""
+class DbtBuildRun:
+    """A finished dbt invocation, in this process or dagster-dbt's subprocess (on_spark.py): dbt's structured
+    events, whether it succeeded, and why not."""
 
     args: list[str]
     raw_events: list[dict[str, Any]] = field(default_factory=list)
@@ -51,7 +52,7 @@ def dbt_build_in_process(
     args: Sequence[str],
     target_path: Path,
     on_log_line: Callable[[str], None],
-) -> tuple[DbtInProcessRun, Iterator[Any]]:
+) -> tuple[DbtBuildRun, Iterator[Any]]:
     """Run dbt with `args` for the context's selection of dbt assets; return the finished run and its
     Dagster events (Output, AssetCheckResult, ...), as `dbt.cli(args, context=context).stream()` would."""
     from dbt.cli.main import dbtRunner
@@ -87,7 +88,7 @@ def dbt_build_in_process(
         # build. The run's events carry the same results; `make parse` and `rare-earth docs` write their own.
         "--no-write-json",
     ]
-    run = DbtInProcessRun(args=argv)
+    run = DbtBuildRun(args=argv)
 
     def on_event(message: Any) -> None:
         # Most of dbt's events are debug lines (each statement, each connection) that neither a reader nor

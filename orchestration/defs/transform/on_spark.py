@@ -18,7 +18,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DbtCliResource
 
-from orchestration.defs.transform.in_process import RESULT_EVENTS, SHOWN_LEVELS, DbtInProcessRun
+from orchestration.defs.transform.in_process import RESULT_EVENTS, SHOWN_LEVELS, DbtBuildRun
 from orchestration.engines import Engine
 
 
@@ -29,7 +29,7 @@ def dbt_build_on_spark(
     months: tuple[date, date] | None,
     target_path: Path,
     on_log_line: Callable[[str], None],
-) -> tuple[DbtInProcessRun, list[Any]]:
+) -> tuple[DbtBuildRun, list[Any]]:
     """Run dbt on Spark for the context's selection; `months` None builds every month. Returns the finished run
     and its Dagster events, as dbt_build_in_process does."""
     spark_dbt = DbtCliResource(
@@ -45,7 +45,7 @@ def dbt_build_on_spark(
         else []
     )
     argv = [*args, *run_vars, "--no-send-anonymous-usage-stats"]
-    run = DbtInProcessRun(args=argv)
+    run = DbtBuildRun(args=argv)
     events: list[Any] = []
     invocation = spark_dbt.cli(argv, context=context, target_path=target_path, raise_on_error=False)
     # dagster-dbt echoes every event, and the JVM's own log lines, to this process's stdout: they belong in the
