@@ -78,3 +78,15 @@ def product_group_of(hs_code: str) -> str:
 def us_partner_code() -> str:
     """The GACC partner code of the United States."""
     return str(dbt_vars()["us_partner_code"])
+
+
+@cache
+def mirror_hs_codes() -> dict[str, str]:
+    """Product group -> the partner-reported (UN Comtrade) commodity code it is compared against."""
+    return {str(group): str(code) for group, code in dbt_vars()["mirror_hs_codes"].items()}
+
+
+@cache
+def mirror_partner_flow_code() -> str:
+    """The Comtrade flowCode of the partner's imports, compared with China's exports."""
+    return str(dbt_vars()["mirror_partner_flow_code"])
