@@ -22,6 +22,14 @@ RAW_TABLE = "raw.customs_lines"
 # Every raw line flagged is_held and is_current: the one home of those two rules (dbt's staging reads it).
 FLAGGED_VIEW = "raw.flagged_customs_lines"
 CURRENT_VIEW = "raw.current_customs_lines"
+# The second source, partner-reported statistics (UN Comtrade downloads in landing/partner/), by the same rules.
+PARTNER_TABLE = "raw.partner_lines"
+FLAGGED_PARTNER_VIEW = "raw.flagged_partner_lines"
+CURRENT_PARTNER_VIEW = "raw.current_partner_lines"
+# Every current line of either source, as its flow, month, vintage and file: what holds and publishes reason about.
+CURRENT_LINES_VIEW = "raw.current_lines"
+# The flow a held month of a partner file is recorded under (audit.held_months.flow).
+PARTNER_FLOW = "partner"
 FILES_TABLE = "audit.files"
 HELD_TABLE = "audit.held_months"
 PUBLISHES_TABLE = "audit.publishes"
@@ -45,7 +53,21 @@ LINEAGE_COLUMNS = {
     # 'month', or 'ytd' for a year-to-date (cumulative) file
     "period_kind": "varchar not null default 'month'",
 }
-_ARROW_TO_DUCKDB = {pa.int64(): "bigint", pa.int8(): "tinyint", pa.date32(): "date", pa.string(): "varchar"}
+# What the loader adds to a partner file's columns.
+PARTNER_LINEAGE_COLUMNS = {
+    "source_file": "varchar not null",
+    "source_sha256": "varchar not null",
+    "vintage": "integer not null",
+    "loaded_at": "timestamptz not null",
+}
+_ARROW_TO_DUCKDB = {
+    pa.int64(): "bigint",
+    pa.int8(): "tinyint",
+    pa.date32(): "date",
+    pa.string(): "varchar",
+    pa.float64(): "double",
+    pa.bool_(): "boolean",
+}
 
 
 def _duckdb_type(field: pa.Field) -> str:
@@ -60,15 +82,21 @@ def raw_columns() -> dict[str, str]:
     return {**read, **LINEAGE_COLUMNS}
 
 
-def _raw_table_ddl() -> str:
-    columns = raw_columns()
+def partner_columns() -> dict[str, str]:
+    """Column name -> DuckDB type of the partner table: the Comtrade reader's schema, then the lineage columns."""
+    from orchestration.comtrade import PARTNER_LINE_SCHEMA
+
+    return {**{f.name: _duckdb_type(f) for f in PARTNER_LINE_SCHEMA}, **PARTNER_LINEAGE_COLUMNS}
+
+
+def _table_ddl(table: str, columns: dict[str, str]) -> str:
     create = ",\n    ".join(f"{name} {kind}" for name, kind in columns.items())
     # A column added after a warehouse was created is added to it (without NOT NULL: its old rows have none).
     added = "\n".join(
-        f"alter table {RAW_TABLE} add column if not exists {name} {kind.replace(' not null', '')};"
+        f"alter table {table} add column if not exists {name} {kind.replace(' not null', '')};"
         for name, kind in columns.items()
     )
-    return f"create table if not exists {RAW_TABLE} (\n    {create}\n);\n{added}\n"
+    return f"create table if not exists {table} (\n    {create}\n);\n{added}\n"
 
 
 # Table -> (what it is, column -> what it holds): schema "audit" of the published file carries these as comments
@@ -157,6 +185,8 @@ create table if not exists {FILES_TABLE} (
 alter table {FILES_TABLE} add column if not exists release_label varchar;
 alter table {FILES_TABLE} add column if not exists detail varchar;
 alter table {FILES_TABLE} add column if not exists warning varchar;
+-- 'customs' (a GACC download) or 'partner' (a UN Comtrade download, in landing/partner/).
+alter table {FILES_TABLE} add column if not exists source varchar default 'customs';
 
 -- A month of a file that failed a blocking check: its lines stay in the raw layer, out of the marts.
 create table if not exists {HELD_TABLE} (
@@ -234,6 +264,31 @@ from lines;
 -- The current lines, with the raw table's columns: what the loader, the holds and the raw suite read.
 create or replace view {CURRENT_VIEW} as
 select * exclude (is_held, is_current) from {FLAGGED_VIEW} where is_current;
+
+-- The partner-reported lines by the same two rules. A file is one vintage, so a hold names it by vintage and month.
+-- A later file replaces an earlier one per reporter, flow, month and commodity: a file of one reporter's magnets
+-- revises those and leaves the reporter's other codes and the other reporters as they were.
+create or replace view {FLAGGED_PARTNER_VIEW} as
+with lines as (
+    select
+        l.*,
+        exists (select 1 from {HELD_TABLE} as h where h.vintage = l.vintage and h.month = l.month) as is_held
+    from {PARTNER_TABLE} as l
+)
+select
+    *,
+    not is_held and vintage = max(case when not is_held then vintage end)
+        over (partition by reporterCode, flowCode, month, cmdCode) as is_current
+from lines;
+
+create or replace view {CURRENT_PARTNER_VIEW} as
+select * exclude (is_held, is_current) from {FLAGGED_PARTNER_VIEW} where is_current;
+
+-- Every current line of either source as its flow (the one a hold records it under), month, vintage and file.
+create or replace view {CURRENT_LINES_VIEW} as
+select flow, month, vintage, source_file from {CURRENT_VIEW}
+union all
+select '{PARTNER_FLOW}', month, vintage, source_file from {CURRENT_PARTNER_VIEW};
 """
 
 
@@ -242,7 +297,8 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         "create schema if not exists raw; create schema if not exists audit; create schema if not exists control;"
         "create sequence if not exists audit.vintage_seq start 1;"
     )
-    con.execute(_raw_table_ddl())
+    con.execute(_table_ddl(RAW_TABLE, raw_columns()))
+    con.execute(_table_ddl(PARTNER_TABLE, partner_columns()))
     con.execute(_AUDIT_DDL)
 
 

@@ -90,3 +90,9 @@ def mirror_hs_codes() -> dict[str, str]:
 def mirror_partner_flow_code() -> str:
     """The Comtrade flowCode of the partner's imports, compared with China's exports."""
     return str(dbt_vars()["mirror_partner_flow_code"])
+
+
+@cache
+def china_iso3() -> str:
+    """China's ISO code as partner-reported statistics name it (Comtrade partnerISO)."""
+    return str(dbt_vars()["china_iso3"])

@@ -11,7 +11,8 @@
 {% macro spark__register_lake_sources() -%}
     {%- set lake = var('lake_path') or env_var('WAREHOUSE_DIR', '../warehouse') ~ '/lake' -%}
     {%- for schema_name, table_name, partitioned in [
-        ('raw', 'flagged_customs_lines', true), ('audit', 'files', false)] -%}
+        ('raw', 'flagged_customs_lines', true), ('raw', 'flagged_partner_lines', false),
+        ('audit', 'files', false)] -%}
         {% do run_query('create database if not exists ' ~ schema_name) %}
         {#- Dropped first: `create table if not exists` would keep the location of an earlier attempt. External,
             so dropping leaves the files. -#}

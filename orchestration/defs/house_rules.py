@@ -12,11 +12,11 @@ DUE_EACH_MONTH = dg.FreshnessPolicy.cron(
     deadline_cron="0 0 22 * *", lower_bound_delta=timedelta(days=2), timezone="Asia/Shanghai"
 )
 # Files people drop in: observed, never materialised by the pipeline.
-EXTERNAL = dg.AssetKey(["landing", "gacc_files"])
+EXTERNAL = (dg.AssetKey(["landing", "gacc_files"]), dg.AssetKey(["landing", "partner_files"]))
 
 
 def _grouped_and_due(spec: dg.AssetSpec) -> dg.AssetSpec:
-    due = {} if spec.key == EXTERNAL else {"freshness_policy": DUE_EACH_MONTH}
+    due = {} if spec.key in EXTERNAL else {"freshness_policy": DUE_EACH_MONTH}
     return spec.replace_attributes(group_name=spec.key.path[0], **due)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
+from orchestration.defs.house_rules import EXTERNAL
 from orchestration.defs.partitions import monthly_partitions
 
 # A run that publishes the months that passed, after a run that held failing months back.
@@ -13,7 +14,7 @@ LAUNCHED_BY_CLI = {"rare_earth/launched_by": "cli"}
 
 monthly_load = dg.define_asset_job(
     name="monthly_load",
-    selection=dg.AssetSelection.all() - dg.AssetSelection.keys(["landing", "gacc_files"]),
+    selection=dg.AssetSelection.all() - dg.AssetSelection.assets(*EXTERNAL),
     partitions_def=monthly_partitions,
     description=(
         "Ingest the landing files for the chosen months, check them, `dbt build` those months, and publish "

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime
 import duckdb
 
 from orchestration.build_database import (
-    CURRENT_VIEW,
+    CURRENT_LINES_VIEW,
     FILES_TABLE,
     HELD_TABLE,
     PUBLISHES_TABLE,
@@ -55,7 +55,7 @@ def hold_back(con: duckdb.DuckDBPyConnection, check_name: str, requests: list[Ho
     try:
         for request in requests:
             targets = con.execute(
-                f"""select distinct flow, month, vintage, source_file from {CURRENT_VIEW}
+                f"""select distinct flow, month, vintage, source_file from {CURRENT_LINES_VIEW}
                     where month = ? and vintage > ? and flow = coalesce(?, flow) and vintage = coalesce(?, vintage)
                     order by all""",
                 [request.month, floor, request.flow, request.vintage],
@@ -84,14 +84,14 @@ def _restate_file_statuses(con: duckdb.DuckDBPyConnection, check_name: str) -> N
                     from {HELD_TABLE} as h where h.vintage = f.vintage)
             where f.status = 'loaded'
               and exists (select 1 from {HELD_TABLE} as h where h.vintage = f.vintage)
-              and not exists (select 1 from {CURRENT_VIEW} as c where c.vintage = f.vintage)""",
+              and not exists (select 1 from {CURRENT_LINES_VIEW} as c where c.vintage = f.vintage)""",
         [check_name],
     )
     # A file a held vintage had superseded is current again.
     con.execute(
         f"""update {FILES_TABLE} as f set status = 'loaded'
             where f.status = 'superseded'
-              and exists (select 1 from {CURRENT_VIEW} as c where c.vintage = f.vintage)"""
+              and exists (select 1 from {CURRENT_LINES_VIEW} as c where c.vintage = f.vintage)"""
     )
 
 
@@ -106,7 +106,7 @@ def held_months(con: duckdb.DuckDBPyConnection) -> list[HeldMonth]:
 def unpublished_months(con: duckdb.DuckDBPyConnection) -> tuple[date, date] | None:
     """First and last month of the current lines no publish has included yet (held months are not current)."""
     [(first, last)] = con.execute(
-        f"select min(month), max(month) from {CURRENT_VIEW} where vintage > ?", [last_published_vintage(con)]
+        f"select min(month), max(month) from {CURRENT_LINES_VIEW} where vintage > ?", [last_published_vintage(con)]
     ).fetchall()
     return (first, last) if first is not None else None
 

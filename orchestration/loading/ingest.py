@@ -7,9 +7,12 @@ from dataclasses import dataclass
 from datetime import date
 
 from orchestration.build_database import build_db
+from orchestration.comtrade import open_comtrade_file
+from orchestration.file_errors import LandingFileError
 from orchestration.gacc import GaccFileError, flow_from_path, is_cumulative, open_gacc_file, period_from_name
-from orchestration.loading.landing import LandingFile, scan_landing, unseen_files
-from orchestration.loading.load_file import FileOutcome, ProgressCallback, load_file
+from orchestration.loading.file_record import FileOutcome, ProgressCallback
+from orchestration.loading.landing import LandingFile, Source, scan_landing, unseen_files
+from orchestration.loading.load_file import load_file
 from orchestration.progress import TRANSIENT
 from orchestration.progress import logger as progress
 from orchestration.warehouse import Warehouse
@@ -36,9 +39,10 @@ class IngestReport:
 
 def file_months(file: LandingFile) -> tuple[date, ...]:
     """The months a landing file covers; () when it cannot even be opened (it will be quarantined)."""
+    opener = open_comtrade_file if file.source is Source.PARTNER else open_gacc_file
     try:
-        return tuple(open_gacc_file(file.path, relative_path=file.relative_path).months())
-    except GaccFileError:
+        return tuple(opener(file.path, relative_path=file.relative_path).months())
+    except LandingFileError:
         return ()
 
 
@@ -47,8 +51,9 @@ def _next_month_in_year(month: date) -> date | None:
 
 
 def _ytd_flow(file: LandingFile) -> str | None:
-    """The flow of a year-to-date (cumulative) file; None for a monthly file or one whose flow cannot be told."""
-    if not is_cumulative(file.relative_path):
+    """The flow of a year-to-date (cumulative) customs file; None for a monthly file or one whose flow cannot be
+    told."""
+    if file.source is not Source.CUSTOMS or not is_cumulative(file.relative_path):
         return None
     try:
         return flow_from_path(file.relative_path)
@@ -95,12 +100,15 @@ def ingest_landing(
     months: MonthRange | None = None,
     on_file: Callable[[FileOutcome], None] | None = None,
     on_progress: ProgressCallback | None = None,
+    source: Source = Source.CUSTOMS,
 ) -> IngestReport:
-    """Load every unseen landing file touching `months` (all of them when None), one writer at a time."""
+    """Load every unseen landing file of `source` touching `months` (all of them when None), one writer at a time."""
     outcomes: list[FileOutcome] = []
     with build_db(warehouse) as con:
         pending = [
-            (file, sha) for file, sha in unseen_files(con, scan_landing(warehouse.landing)) if _in_range(file, months)
+            (file, sha)
+            for file, sha in unseen_files(con, scan_landing(warehouse.landing))
+            if file.source is source and _in_range(file, months)
         ]
         for number, (file, sha256) in enumerate(pending, start=1):
 

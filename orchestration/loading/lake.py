@@ -3,6 +3,8 @@
 - `raw/flagged_customs_lines/month=YYYY-MM-DD/lines.parquet`: every raw line of the month with its `is_held` and
   `is_current` flags, which is what dbt's staging reads on DuckDB (hive layout: the month is in the folder's name,
   not in the file).
+- `raw/flagged_partner_lines/flagged_partner_lines.parquet`: every partner-reported line with its flags, whole (a few
+  thousand lines).
 - `audit/<table>/<table>.parquet`: each audit table, whole.
 
 Written just before each dbt build, for the months it builds and any month the lake lacks, so the files hold the
@@ -24,6 +26,7 @@ from orchestration.build_database import (
     CHECK_OUTCOMES_TABLE,
     FAILED_BUILDS_TABLE,
     FILES_TABLE,
+    FLAGGED_PARTNER_VIEW,
     FLAGGED_VIEW,
     HELD_TABLE,
     PUBLISHES_TABLE,
@@ -31,7 +34,15 @@ from orchestration.build_database import (
 )
 
 LINES_FILE = "lines.parquet"
-AUDIT_TABLES = (FILES_TABLE, HELD_TABLE, PUBLISHES_TABLE, FAILED_BUILDS_TABLE, CHECK_OUTCOMES_TABLE)
+# Written whole before every build: small, and read by no engine month by month.
+WHOLE_TABLES = (
+    FLAGGED_PARTNER_VIEW,
+    FILES_TABLE,
+    HELD_TABLE,
+    PUBLISHES_TABLE,
+    FAILED_BUILDS_TABLE,
+    CHECK_OUTCOMES_TABLE,
+)
 STAGING_PREFIX = ".staging-"
 
 
@@ -42,7 +53,7 @@ class LakeWrite:
 
     def summary(self) -> str:
         if not self.months:
-            return "lake: every month already current; audit tables rewritten"
+            return "lake: every month already current; partner lines and audit tables rewritten"
         span = f"{self.months[0]:%Y-%m}" + (f"..{self.months[-1]:%Y-%m}" if len(self.months) > 1 else "")
         return f"lake: {len(self.months)} months ({span}), {self.rows:,} raw lines written as Parquet"
 
@@ -66,7 +77,7 @@ def lake_months(lake: Path) -> set[date]:
 
 def write_lake(con: duckdb.DuckDBPyConnection, lake: Path, first: date | None, last: date | None) -> LakeWrite:
     """Rewrite the months first..last (every month when both are None), and any loaded month the lake lacks, then
-    every audit table. A raw layer whose columns changed since the lake was written is written whole again."""
+    every table written whole. A raw layer whose columns changed since the lake was written is written whole again."""
     for leftover in lake.glob(f"{STAGING_PREFIX}*"):  # from a load killed while it wrote
         shutil.rmtree(leftover, ignore_errors=True)
     loaded = {month for (month,) in con.execute(f"select distinct month from {RAW_TABLE}").fetchall()}
@@ -77,7 +88,7 @@ def write_lake(con: duckdb.DuckDBPyConnection, lake: Path, first: date | None, l
         month for month in loaded if month not in present or first is None or last is None or first <= month <= last
     )
     rows = _write_months(con, lake, months) if months else 0
-    for relation in AUDIT_TABLES:
+    for relation in WHOLE_TABLES:
         folder = table_dir(lake, relation)
         folder.mkdir(parents=True, exist_ok=True)
         name = relation.split(".")[1]

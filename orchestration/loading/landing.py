@@ -6,6 +6,7 @@ import hashlib
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path, PurePosixPath
 
 import duckdb
@@ -14,6 +15,15 @@ from orchestration.build_database import FILES_TABLE
 from orchestration.gacc import GaccFileError
 
 _IGNORED_PREFIXES = (".", "~$")  # hidden files, editors' and Excel's lock files
+# The landing folder's sub-folder of partner-reported statistics (UN Comtrade downloads); everything else is customs.
+PARTNER_FOLDER = "partner"
+
+
+class Source(StrEnum):
+    """Where a landing file's figures come from, told by its folder: each source has its reader and raw table."""
+
+    CUSTOMS = "customs"  # China Customs (GACC) downloads: China's own exports and imports
+    PARTNER = "partner"  # UN Comtrade downloads in landing/partner/: what China's partners report
 
 
 @dataclass(frozen=True)
@@ -32,6 +42,11 @@ class LandingFile:
     @property
     def relative_path(self) -> PurePosixPath:
         return PurePosixPath(self.name)
+
+    @property
+    def source(self) -> Source:
+        parts = self.relative_path.parts
+        return Source.PARTNER if len(parts) > 1 and parts[0] == PARTNER_FOLDER else Source.CUSTOMS
 
     def check_inside_landing(self) -> None:
         """Refuse a file that resolves outside the landing folder (a symlink to elsewhere)."""

@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 import duckdb
 
-from orchestration.build_database import CURRENT_VIEW, FILES_TABLE
+from orchestration.build_database import CURRENT_LINES_VIEW, CURRENT_PARTNER_VIEW, CURRENT_VIEW, FILES_TABLE
 from orchestration.reference_codes import code_units, rare_earth_code_groups
 from orchestration.rules import OTHER_GROUP, is_kilogram
 
@@ -61,11 +61,22 @@ def preview_markdown(con: duckdb.DuckDBPyConnection, first: date, last: date, li
     return header + "".join("| " + " | ".join("" if v is None else str(v) for v in row) + " |\n" for row in rows)
 
 
+def partner_lines_by_reporter(con: duckdb.DuckDBPyConnection, first: date, last: date) -> dict[str, int]:
+    """Current partner-reported lines of the months per reporter and flow, e.g. {'USA import': 36}."""
+    rows = con.execute(
+        f"""select reporterISO || ' ' || lower(flowDesc), count(*) from {CURRENT_PARTNER_VIEW}
+            where month between ? and ? group by all order by 1""",
+        [first, last],
+    ).fetchall()
+    return {str(key): int(count) for key, count in rows}
+
+
 def loaded_months(con: duckdb.DuckDBPyConnection) -> list[LoadedMonth]:
-    """Per flow and month, each file whose lines are current, with its vintage and current row count."""
+    """Per flow and month, each file whose lines are current, with its vintage and current row count; partner-reported
+    files under the flow 'partner'."""
     rows = con.execute(
         f"""select flow, month, source_file, vintage, count(*)
-            from {CURRENT_VIEW} group by all order by flow, month, vintage"""
+            from {CURRENT_LINES_VIEW} group by all order by flow, month, vintage"""
     ).fetchall()
     return [LoadedMonth(*row) for row in rows]
 

@@ -151,3 +151,42 @@ def staged_month_frame(con: duckdb.DuckDBPyConnection, first: date, last: date) 
                  or not l.partner_known)""",
         [first, first, last],
     ).df()
+
+
+# The history a mirror gap is judged against: at least this many earlier months of the series.
+MIRROR_MIN_HISTORY = 6
+
+
+def mirror_month_frame(con: duckdb.DuckDBPyConnection, first: date, last: date) -> pd.DataFrame:
+    """One row per month x product group x partner of the mirror mart with both sides reported: the tonnes gap, the
+    series' usual gap (median of its earlier months) and the band around it (3 times the earlier gaps' median distance
+    from it, at least 15 points)."""
+    return con.execute(
+        """with mirror as (
+               select month, product_group, partner_iso3, partner_name_en, tonnes_gap_pct
+               from marts.mirror_trade_monthly where tonnes_gap_pct is not null),
+           earlier as (
+               select m.month, m.product_group, m.partner_iso3, e.tonnes_gap_pct
+               from mirror as m join mirror as e
+                 on e.product_group = m.product_group and e.partner_iso3 = m.partner_iso3 and e.month < m.month),
+           centres as (
+               select month, product_group, partner_iso3, median(tonnes_gap_pct) as usual_gap_pct
+               from earlier group by all having count(*) >= $min_history),
+           bands as (
+               select c.month, c.product_group, c.partner_iso3, c.usual_gap_pct,
+                      greatest(15, 3 * median(abs(e.tonnes_gap_pct - c.usual_gap_pct))) as band
+               from centres as c join earlier as e using (month, product_group, partner_iso3)
+               group by all)
+           select m.month, m.product_group, m.partner_iso3,
+                  m.product_group || ' imports from China reported by ' || coalesce(m.partner_name_en, m.partner_iso3)
+                      as series,
+                  round(m.tonnes_gap_pct, 1) as tonnes_gap_pct,
+                  round(b.usual_gap_pct, 1) as usual_gap_pct,
+                  round(b.band, 1) as band,
+                  cast(abs(m.tonnes_gap_pct - b.usual_gap_pct) - b.band as double) as gap_beyond_band
+           from mirror as m
+           left join bands as b using (month, product_group, partner_iso3)
+           where m.month between $first and $last
+           order by gap_beyond_band desc nulls last, m.month, series""",
+        {"first": first, "last": last, "min_history": MIRROR_MIN_HISTORY},
+    ).df()

@@ -23,13 +23,16 @@ CONSEQUENCES = {"warning": "published as is", "error": "held back, so the month 
 # The column of the marts suite's band expectation (expectations/marts_month.json): its located rows carry the
 # series' month, its move (mom_pct) and the band the move broke.
 MOVE_COLUMN = "mom_beyond_band"
+# The column of the mirror suite's band expectation (expectations/mirror_month.json): its located rows carry the
+# month, the gap (tonnes_gap_pct), the series' usual gap and the band around it.
+GAP_COLUMN = "gap_beyond_band"
 
 
 def month_notes(month: date, outcomes: Iterable[ExpectationOutcome]) -> list[str]:
     """One note per series that moved beyond its band, and one per other failed expectation, each once."""
     notes: list[str] = []
     for outcome in outcomes:
-        notes += _move_notes(outcome) or [_rule_note(month, outcome)]
+        notes += _move_notes(outcome) or _gap_notes(outcome) or [_rule_note(month, outcome)]
     return list(dict.fromkeys(notes))
 
 
@@ -49,6 +52,28 @@ def _move_notes(outcome: ExpectationOutcome) -> list[str]:
         for row, context in zip(outcome.located, contexts, strict=True)
         if isinstance(row.get("month"), date) and row.get("mom_pct") is not None and row.get("band") is not None
     ]
+
+
+def _gap_notes(outcome: ExpectationOutcome) -> list[str]:
+    """One note per mirror series whose gap left its band, e.g. "June 2025: the US reported 45.3% more magnet
+    imports from China than China reported exporting to it (usually +2%, ±15 points); published as is"."""
+    if outcome.column != GAP_COLUMN:
+        return []
+    contexts = outcome.context or tuple({} for _ in outcome.located)
+    notes = []
+    for row, context in zip(outcome.located, contexts, strict=True):
+        gap, usual, band = row.get("tonnes_gap_pct"), row.get("usual_gap_pct"), row.get("band")
+        if not isinstance(row.get("month"), date) or gap is None or usual is None or band is None:
+            continue
+        iso3 = str(context.get("partner_iso3", "a partner"))
+        reporter = {"USA": "the US"}.get(iso3, iso3)
+        exports = product_group_labels().get(str(context.get("product_group")), "rare-earth exports")
+        notes.append(
+            f"{row['month']:%B %Y}: {reporter} reported {abs(gap):.1f}% {'more' if gap > 0 else 'less'} "
+            f"{exports.replace('exports', 'imports')} from China than China reported exporting to it "
+            f"(usually {usual:+.0f}%, ±{band:.0f} points); " + _consequence(outcome)
+        )
+    return notes
 
 
 def _series_words(row: Mapping[str, Any], context: Mapping[str, Any]) -> str:

@@ -18,6 +18,7 @@ from orchestration.quality.frames import (
     RAW_MONTH_GROUPS,
     RAW_MONTH_LOCATE_BY,
     marts_month_frame,
+    mirror_month_frame,
     raw_month_frame,
     raw_month_parameters,
     staged_month_frame,
@@ -114,5 +115,16 @@ SUITES: tuple[Suite, ...] = (
         frame=marts_month_frame,
         locate_by=("series", "month", "mom_pct", "band"),
         context_by=("product_group", "partner_code"),
+    ),
+    Suite(
+        name="mirror_month",
+        asset_key=("marts", "mirror_trade_monthly"),
+        description=(
+            "(warnings) the gap between partner-reported and China-reported tonnes stays within the series' "
+            "historical band, naming every month whose gap leaves it"
+        ),
+        frame=mirror_month_frame,
+        locate_by=("series", "month", "tonnes_gap_pct", "usual_gap_pct", "band"),
+        context_by=("product_group", "partner_iso3"),
     ),
 )
