@@ -42,11 +42,13 @@ def prepare_dagster_home(warehouse: Warehouse) -> Path:
 
 
 def cmd_sample(args: argparse.Namespace) -> int:
-    from orchestration.sample import write_sample_files
+    from orchestration.sample import write_partner_sample_files, write_sample_files
 
     out = Path(args.out) if args.out else Warehouse.from_env(args.warehouse).ensure().landing
     written = write_sample_files(out, cumulative=args.cumulative)
+    partner = write_partner_sample_files(out)
     print(f"wrote {len(written)} sample customs files to {out}")
+    print(f"wrote {len(partner)} sample partner-reported files (UN Comtrade format, synthetic) to {out / 'partner'}")
     return 0
 
 
@@ -467,7 +469,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="rare-earth", description=__doc__)
     parser.add_argument("--warehouse", help="warehouse folder (default: $WAREHOUSE_DIR or ./warehouse)")
     commands = parser.add_subparsers(dest="command", required=True)
-    sample = commands.add_parser("sample", help="write the bundled sample customs files")
+    sample = commands.add_parser("sample", help="write the bundled sample files (customs, and the partner-reported side)")
     sample.add_argument("--out", help="folder to write to (default: the landing folder)")
     sample.add_argument(
         "--cumulative", action="store_true", help="write 2025 as year-to-date (cumulative) files instead of months"

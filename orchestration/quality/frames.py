@@ -160,7 +160,7 @@ MIRROR_MIN_HISTORY = 6
 def mirror_month_frame(con: duckdb.DuckDBPyConnection, first: date, last: date) -> pd.DataFrame:
     """One row per month x product group x partner of the mirror mart with both sides reported: the tonnes gap, the
     series' usual gap (median of its earlier months) and the band around it (3 times the earlier gaps' median distance
-    from it, at least 15 points)."""
+    from it, at least 25 points)."""
     return con.execute(
         """with mirror as (
                select month, product_group, partner_iso3, partner_name_en, tonnes_gap_pct
@@ -174,7 +174,7 @@ def mirror_month_frame(con: duckdb.DuckDBPyConnection, first: date, last: date) 
                from earlier group by all having count(*) >= $min_history),
            bands as (
                select c.month, c.product_group, c.partner_iso3, c.usual_gap_pct,
-                      greatest(15, 3 * median(abs(e.tonnes_gap_pct - c.usual_gap_pct))) as band
+                      greatest(25, 3 * median(abs(e.tonnes_gap_pct - c.usual_gap_pct))) as band
                from centres as c join earlier as e using (month, product_group, partner_iso3)
                group by all)
            select m.month, m.product_group, m.partner_iso3,

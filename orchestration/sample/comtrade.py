@@ -9,7 +9,7 @@ Calibrated from China's own sample (`orchestration.sample.generate.sample_lines(
 reporter, summed per month and product group, become the partner's imports the way mirror statistics differ
 in life:
 
-- shipping lag: the partner's month m is 70 % of China's m-1 plus 30 % of China's m (2024-01, with no
+- shipping lag: the partner's month m is 30 % of China's m-1 plus 70 % of China's m (2024-01, with no
   month before it in the sample, is China's 2024-01);
 - quantities within a few per cent otherwise (seeded noise of ±3 %);
 - imports are valued CIF, China's exports FOB: cifvalue = FOB × a premium of 1.05-1.12 (seeded), with
@@ -44,7 +44,7 @@ from orchestration.rules import mirror_hs_codes, mirror_partner_flow_code, produ
 from orchestration.sample.generate import _FIXED_TIME, MONTHS, _normalise_zip, sample_lines
 
 SEED = "comtrade-partner-sample-v1"
-LAG_SHARE = 0.7  # of China's previous month in the partner's month
+LAG_SHARE = 0.3  # of China's previous month in the partner's month
 QUANTITY_NOISE = 0.03
 CIF_PREMIUM = (1.05, 1.12)
 
