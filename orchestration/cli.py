@@ -469,7 +469,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="rare-earth", description=__doc__)
     parser.add_argument("--warehouse", help="warehouse folder (default: $WAREHOUSE_DIR or ./warehouse)")
     commands = parser.add_subparsers(dest="command", required=True)
-    sample = commands.add_parser("sample", help="write the bundled sample files (customs, and the partner-reported side)")
+    sample = commands.add_parser("sample", help="write the bundled sample files (customs and partner-reported)")
     sample.add_argument("--out", help="folder to write to (default: the landing folder)")
     sample.add_argument(
         "--cumulative", action="store_true", help="write 2025 as year-to-date (cumulative) files instead of months"

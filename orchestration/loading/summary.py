@@ -111,9 +111,12 @@ def latest_headline(con: duckdb.DuckDBPyConnection) -> str | None:
     return rows[0][0] if rows else None
 
 
-def quarantined_since(con: duckdb.DuckDBPyConnection, since: datetime) -> list[tuple[str, str]]:
-    """(file, reason) of every file quarantined at or after `since`."""
+def quarantined_since(
+    con: duckdb.DuckDBPyConnection, since: datetime, source: str | None = None
+) -> list[tuple[str, str]]:
+    """(file, reason) of every file (of `source`, when given) quarantined at or after `since`."""
     return con.execute(
-        f"select file_name, reason from {FILES_TABLE} where status = 'quarantined' and seen_at >= ? order by 1",
-        [since],
+        f"""select file_name, reason from {FILES_TABLE}
+            where status = 'quarantined' and seen_at >= ? and source = coalesce(?, source) order by 1""",
+        [since, source],
     ).fetchall()

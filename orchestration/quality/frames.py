@@ -153,6 +153,20 @@ def staged_month_frame(con: duckdb.DuckDBPyConnection, first: date, last: date) 
     ).df()
 
 
+# Each month of each partner-reported file is validated on its own, like a customs file's.
+PARTNER_MONTH_GROUPS = ("month", "source_file", "vintage")
+
+
+def partner_month_frame(con: duckdb.DuckDBPyConnection, first: date, last: date) -> pd.DataFrame:
+    """The current partner-reported lines of the months: a few thousand, validated whole."""
+    return con.execute(
+        """select month, reporterISO, flowCode, partnerISO, partner2Code, cmdCode, customsCode, mosCode, motCode,
+                  netWgt, primaryValue, source_file, vintage, row_number
+           from raw.current_partner_lines where month between ? and ? order by vintage, row_number""",
+        [first, last],
+    ).df()
+
+
 # The history a mirror gap is judged against: at least this many earlier months of the series.
 MIRROR_MIN_HISTORY = 6
 

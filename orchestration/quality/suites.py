@@ -14,11 +14,14 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
+from orchestration.loading.landing import Source
 from orchestration.quality.frames import (
+    PARTNER_MONTH_GROUPS,
     RAW_MONTH_GROUPS,
     RAW_MONTH_LOCATE_BY,
     marts_month_frame,
     mirror_month_frame,
+    partner_month_frame,
     raw_month_frame,
     raw_month_parameters,
     staged_month_frame,
@@ -48,8 +51,9 @@ class Suite:
     # Columns kept with each unexpected row for the report's note in words (not shown in the check's summary).
     context_by: tuple[str, ...] = ()
     parameters: Callable[[date, date], dict[str, Any]] = field(default=_no_parameters)
-    # Files this run's ingest quarantined fail the check too: their months must not look as if none came.
-    counts_quarantined_files: bool = False
+    # Files of this source that this run's ingest quarantined fail the check too: their months must not look as if
+    # none came.
+    counts_quarantined_files_of: Source | None = None
 
     @property
     def check_name(self) -> str:
@@ -92,7 +96,19 @@ SUITES: tuple[Suite, ...] = (
         group_by=RAW_MONTH_GROUPS,
         locate_by=RAW_MONTH_LOCATE_BY,
         parameters=raw_month_parameters,
-        counts_quarantined_files=True,
+        counts_quarantined_files_of=Source.CUSTOMS,
+    ),
+    Suite(
+        name="partner_month",
+        asset_key=("raw", "partner_lines"),
+        description=(
+            "reporter ISO codes, partners, flows, HS codes of 2 to 6 digits, non-negative weights and values, no "
+            "repeated line per month of a file; and no partner file quarantined by this run"
+        ),
+        frame=partner_month_frame,
+        group_by=PARTNER_MONTH_GROUPS,
+        locate_by=("source_file", "row_number"),
+        counts_quarantined_files_of=Source.PARTNER,
     ),
     Suite(
         name="staged_month",

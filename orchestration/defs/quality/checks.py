@@ -96,10 +96,12 @@ def expectation_check(suite: Suite) -> dg.AssetChecksDefinition:
         quarantined: list[tuple[str, str]] = []
         with warehouse.build_db() as con:
             rows = suite.frame(con, first, last)
-            if suite.counts_quarantined_files:
+            if suite.counts_quarantined_files_of is not None:
                 record = context.instance.get_run_record_by_id(context.run.run_id)
                 started = record.start_time if record and record.start_time else 0
-                quarantined = quarantined_since(con, datetime.fromtimestamp(started, UTC))
+                quarantined = quarantined_since(
+                    con, datetime.fromtimestamp(started, UTC), suite.counts_quarantined_files_of
+                )
         reports = suite.validate(rows, first, last)
         outcomes = _monthly_outcomes(reports)
         progress.info(
