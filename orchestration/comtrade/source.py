@@ -94,7 +94,9 @@ def xlsx_rows(data: bytes, name: str) -> Rows:
             name, f"the workbook has data in {len(with_data)} sheets ({named}); expected one sheet of Comtrade rows"
         )
     (header_line, header), *rows = sheets[with_data[0]]
-    return Rows("xlsx", header_line, header, rows)
+    # A sheet stores no cell for an empty value: a row whose last values are empty is short, not malformed.
+    padded = [(line, fields + [""] * (len(header) - len(fields))) for line, fields in rows]
+    return Rows("xlsx", header_line, header, padded)
 
 
 def _sheet_rows(sheet: object) -> Iterator[NumberedRow]:

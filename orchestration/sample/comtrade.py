@@ -111,7 +111,10 @@ def _lagged(series: dict[str, tuple[int, int]], month: str) -> tuple[float, floa
     if index == 0:
         return float(now[0]), float(now[1])
     before = series.get(MONTHS[index - 1], (0, 0))
-    return tuple(LAG_SHARE * b + (1 - LAG_SHARE) * n for b, n in zip(before, now, strict=True))  # type: ignore[return-value]
+    return (
+        LAG_SHARE * before[0] + (1 - LAG_SHARE) * now[0],
+        LAG_SHARE * before[1] + (1 - LAG_SHARE) * now[1],
+    )
 
 
 def _base_row(reporter: Reporter, month: str, cmd_code: str) -> dict[str, str]:
@@ -172,14 +175,25 @@ def _weights(rng: random.Random, kg: float) -> dict[str, str]:
     }
 
 
-def _import_row(reporter: Reporter, month: str, cmd_code: str, kg: float, cif: float, rng: random.Random) -> dict:
-    row = _base_row(reporter, month, cmd_code) | _weights(rng, kg)
+def _import_row(
+    reporter: Reporter, month: str, cmd_code: str, kg: float, cif: float, rng: random.Random
+) -> dict[str, str]:
+    # Imports are valued CIF: primaryValue is the CIF value, and real import rows leave fobvalue empty.
     value = f"{cif:.2f}"
-    return row | {"flowCode": mirror_partner_flow_code(), "flowDesc": "Import", "cifvalue": value, "fobvalue": "",
-                  "primaryValue": value}  # fmt: skip
+    flow = {"flowCode": mirror_partner_flow_code(), "flowDesc": "Import"}
+    return (
+        _base_row(reporter, month, cmd_code)
+        | _weights(rng, kg)
+        | flow
+        | {
+            "cifvalue": value,
+            "fobvalue": "",
+            "primaryValue": value,
+        }
+    )
 
 
-def _export_row(reporter: Reporter, month: str, cmd_code: str, rng: random.Random) -> dict:
+def _export_row(reporter: Reporter, month: str, cmd_code: str, rng: random.Random) -> dict[str, str]:
     # The reporter's exports to China: small re-exports, valued FOB; real export rows leave cifvalue empty.
     kg = rng.uniform(500, 5000)
     value = f"{kg * rng.uniform(40, 70):.2f}"

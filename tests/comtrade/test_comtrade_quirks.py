@@ -149,3 +149,10 @@ def test_xlsx_with_an_empty_second_sheet_numbers_and_booleans_as_cells(tmp_path:
     assert first["isLeaf"] is True and first["isAggregate"] is False and first["isOriginalClassification"] is False
     assert first["netWgt"] == 12345.678 and first["fobvalue"] is None and first["qtyUnitCode"] is None
     assert first["qtyUnitAbbr"] is None
+
+
+def test_xlsx_rows_whose_last_cells_are_empty(tmp_path: Path) -> None:
+    row = [*list(base_row().values())[:-3], None, None, None]  # legacyEstimationFlag, isReported, isAggregate
+    path = put(tmp_path, workbook_bytes({"Sheet1": [COMTRADE_COLUMNS, row]}), "partner/short.xlsx")
+    loaded = read(path).to_pylist()[0]
+    assert (loaded["legacyEstimationFlag"], loaded["isReported"], loaded["isAggregate"]) == (None, None, None)
