@@ -17,9 +17,11 @@ in life:
 
 ANOMALY, the one departure from that pattern: the US-reported imports of magnets (850511) in 2025-06 are 45 %
 above China's reported exports of magnets to the US in that month (about 512 t against 353 t; the lag alone
-would give some 140 t, as China's May shipments were a trough). That is the signature of re-routing or
+would give some 260 t, as China's May shipments were a trough). That is the signature of re-routing or
 transshipment: Chinese magnets reaching the US through a third country, which the US records by origin (China)
-and China by destination. The mirror comparison should show it as the one outlier.
+and China by destination. The mirror's band check (expectations/mirror_month.json) names it; it also names the
+months of the 2025 export-control trough, when goods already at sea kept partner-reported imports above China's
+collapsing exports.
 
 The files reproduce real downloads' quirks: an unquoted header, fully quoted rows ending in a trailing comma,
 booleans as true/false, a missing unit as qtyUnitCode -1 / qtyUnitAbbr N/A, netWgt with decimals where it is
