@@ -22,20 +22,25 @@ _BY_NAME = {_normalise(name): name for name in COMTRADE_COLUMNS}
 _GACC_HEADERS = {_normalise(alias) for aliases in HEADER_ALIASES.values() for alias in aliases}
 
 
-def map_header(name: str, header: list[str], line: int = 1) -> tuple[str, ...]:
-    """The Comtrade column at each position of `header`. A trailing empty name (a line ending in a comma) is
-    dropped. Refuses a GACC header, an unknown, repeated or missing column, naming it."""
-    names = list(header)
-    if names and not _normalise(names[-1]):
-        names.pop()
-    normalised = [_normalise(n) for n in names]
-    if any(n in _GACC_HEADERS for n in normalised):
+def refuse_gacc_header(name: str, header: list[str], line: int = 1) -> None:
+    """A China Customs header (Chinese or English) is refused, saying where such a file belongs."""
+    if any(_normalise(n) in _GACC_HEADERS for n in header):
         raise ComtradeFileError(
             name,
             "this is a China Customs (GACC) download, not partner-reported UN Comtrade data: put it under "
             f"exports/ or imports/, not partner/; a partner file has {_LAYOUT}",
             line=line,
         )
+
+
+def map_header(name: str, header: list[str], line: int = 1) -> tuple[str, ...]:
+    """The Comtrade column at each position of `header`. A trailing empty name (a line ending in a comma) is
+    dropped. Refuses a GACC header, an unknown, repeated or missing column, naming it."""
+    names = list(header)
+    if names and not _normalise(names[-1]):
+        names.pop()
+    refuse_gacc_header(name, names, line)
+    normalised = [_normalise(n) for n in names]
     positions: list[str] = []
     for index, (raw, key) in enumerate(zip(names, normalised, strict=True)):
         column = _BY_NAME.get(key)

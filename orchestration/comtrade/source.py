@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from orchestration.comtrade.errors import ComtradeFileError
+from orchestration.comtrade.header import refuse_gacc_header
 
 NumberedRow = tuple[int, list[str]]
 
@@ -45,6 +46,7 @@ def csv_rows(data: bytes, name: str) -> Rows:
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError as err:
+        _refuse_portal_customs_file(data, name)
         line = data.count(b"\n", 0, err.start) + 1
         raise ComtradeFileError(
             name,
@@ -69,6 +71,16 @@ def csv_rows(data: bytes, name: str) -> Rows:
         raise ComtradeFileError(name, "the file is empty: no header and no data rows; download it again")
     (header_line, header), *rows = numbered
     return Rows(encoding, header_line, header, rows)
+
+
+def _refuse_portal_customs_file(data: bytes, name: str) -> None:
+    """The customs portal's own GB18030 download dropped here is refused for what it is, not as text that is not
+    UTF-8."""
+    try:
+        first_line = data.split(b"\n", 1)[0].decode("gb18030")
+    except UnicodeDecodeError:
+        return
+    refuse_gacc_header(name, next(csv.reader([first_line]), []))
 
 
 def xlsx_rows(data: bytes, name: str) -> Rows:
