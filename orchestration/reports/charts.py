@@ -281,3 +281,35 @@ def mix_chart(mix: pd.DataFrame) -> alt.Chart:
         )
         .properties(width=WIDTH, height=HEIGHT, title="Product-group mix of rare-earth exports (world)")
     )
+
+
+def mirror_chart(mirror: pd.DataFrame) -> alt.Chart | alt.LayerChart:
+    """(e) What the partner reports: the US's imports of magnets from China beside China's exports to the US, by
+    month (one column per side)."""
+    title = "Magnets: China's reported exports to the US beside US-reported imports from China, tonnes"
+    long = mirror.melt("month", var_name="side", value_name="tonnes").dropna()
+    if long.empty:
+        return (
+            alt.Chart(pd.DataFrame({"note": ["no US-reported figures loaded yet (landing/partner/)"]}))
+            .mark_text(size=14)
+            .encode(text="note:N")
+            .properties(width=WIDTH, height=HEIGHT, title=title)
+        )
+    long = long.assign(month=pd.to_datetime(long["month"]), tonnes=long["tonnes"].astype(float))
+    plot = MonthPlot(long["month"].min(), long["month"].max(), 0.0, _rounded_up(float(long["tonnes"].max()) * 1.1))
+    base = alt.Chart(long).encode(
+        x=plot.month_x(),
+        y=alt.Y("tonnes:Q", title="tonnes", scale=plot.value_scale()),
+        color=alt.Color("side:N", title=None, legend=alt.Legend(orient="bottom")),
+        strokeDash=alt.StrokeDash("side:N", legend=None),
+        tooltip=["side:N", alt.Tooltip("month:T", format="%Y-%m"), alt.Tooltip("tonnes:Q", format=",.0f")],
+    )
+    return alt.layer(base.mark_line(), base.mark_point(filled=True)).properties(
+        width=WIDTH,
+        height=HEIGHT,
+        title=alt.TitleParams(
+            title,
+            subtitle="Mirror figures never match: the partner values imports CIF and records goods on arrival, "
+            "weeks after China records them leaving",
+        ),
+    )

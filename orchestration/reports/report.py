@@ -108,6 +108,26 @@ def _frames(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
             "select distinct flow, month, first_release, first_file from marts.revisions order by all"
         ),
         "meta": frame("select * from marts.meta_publish order by flow"),
+        "mirror": frame(
+            """select month, cast(china_reported_tonnes as double) as "China's reported exports",
+                      cast(partner_reported_tonnes as double) as "US-reported imports from China"
+               from marts.mirror_trade_monthly
+               where partner_iso3 = 'USA' and product_group = 'magnets' order by month"""
+            if "marts.mirror_trade_monthly" in tables
+            else "select null::date as month where false"
+        ),
+        "mirror_gaps": frame(
+            """select month, product_group, partner_iso3, coalesce(partner_name_en, partner_iso3) as partner,
+                      cast(china_reported_tonnes as double) as china,
+                      cast(partner_reported_tonnes as double) as partner_t,
+                      cast(tonnes_gap_pct as double) as gap, cast(tonnes_gap_next_month_pct as double) as gap_next
+               from marts.mirror_trade_monthly
+               where month = (select max(month) from marts.mirror_trade_monthly where tonnes_gap_pct is not null)
+                 and tonnes_gap_pct is not null
+               order by product_group, partner"""
+            if "marts.mirror_trade_monthly" in tables
+            else "select null::date as month where false"
+        ),
     }
 
 
@@ -147,6 +167,7 @@ def build_report(published_db: Path, out: Path) -> Report:
         "growth": charts.growth_chart(frames["growth"]),
         "destinations": charts.destinations_chart(frames["destinations"], latest_month),
         "product_mix": charts.mix_chart(frames["mix"]),
+        "partners": charts.mirror_chart(frames["mirror"]),
     }
     out.mkdir(parents=True, exist_ok=True)
     # Altair checks a spec against the Vega-Lite JSON schema on every to_dict: a third of the report's time. The
@@ -160,7 +181,8 @@ def build_report(published_db: Path, out: Path) -> Report:
     meta = frames["meta"]
     published_at = pd.Timestamp(meta["published_at"].max()).to_pydatetime()
     sources, vintage = _vintage(meta, frames["sources"], frames["first_files"])
-    page = _page(specs, takeaways, vintage, sources, published_at, _vega_bundle())
+    notes = {"partners": _mirror_table(frames["mirror_gaps"])}
+    page = _page(specs, takeaways, vintage, sources, published_at, _vega_bundle(), notes)
     _write(out / "index.html", page.encode("utf-8"))
     return Report(out / "index.html", pngs, latest_month, published_at, trough, takeaways, sources, specs)
 
@@ -222,6 +244,7 @@ SECTIONS = {
     "growth": "Month-on-month: US-bound magnets, world magnets, all rare-earth exports",
     "destinations": "Where the magnets go: top destinations, latest month and a year before",
     "product_mix": "What China exports: the product-group mix over time",
+    "partners": "What the partners report",
 }
 
 
@@ -232,10 +255,11 @@ def _page(
     sources: dict[tuple[str, date], str],
     published_at: datetime,
     vega_bundle: str,
+    notes: dict[str, str],
 ) -> str:
     sections = "".join(
-        f'<section><h2>{html.escape(title)}</h2><div class="chart" id="chart-{name}"></div>'
-        f'<p class="png"><a href="{name}.png">PNG</a></p></section>'
+        f'<section id="section-{name}"><h2>{html.escape(title)}</h2><div class="chart" id="chart-{name}"></div>'
+        f'<p class="png"><a href="{name}.png">PNG</a></p>{notes.get(name, "")}</section>'
         for name, title in SECTIONS.items()
     )
     rows = "".join(
@@ -272,6 +296,29 @@ Source: China Customs (GACC) files, audited by this warehouse's expectation suit
 {embeds}</script>
 </body></html>
 """
+
+
+def _mirror_table(gaps: pd.DataFrame) -> str:
+    """The latest month both sides reported, partner by partner: China's tonnes, the partner's, and the gaps."""
+    if gaps.empty:
+        return '<p class="meta">No partner-reported statistics yet: put UN Comtrade downloads in landing/partner/.</p>'
+
+    def pct(value: object) -> str:
+        return "" if value is None or value != value else f"{float(value):+.1f}%"  # NaN: the side is missing
+
+    month = _month(gaps["month"].iloc[0])
+    rows = "".join(
+        f"<tr><td>{html.escape(str(g.product_group))}</td><td>{html.escape(str(g.partner))}</td>"
+        f"<td>{g.china:,.0f}</td><td>{g.partner_t:,.0f}</td><td>{pct(g.gap)}</td><td>{pct(g.gap_next)}</td></tr>"
+        for g in gaps.itertuples()
+    )
+    return (
+        f"<p>{month:%B %Y}, each partner's own statistics against China's (tonnes). A gap is the partner's figure "
+        "against China's; the partner's next month often matches better, since goods are recorded on arrival. A gap "
+        "that suddenly leaves its usual band is named under the month's data quality.</p>"
+        '<table id="mirror-gaps"><tr><th>product group</th><th>partner</th><th>China reports</th>'
+        f"<th>partner reports</th><th>gap</th><th>gap, partner's next month</th></tr>{rows}</table>"
+    )
 
 
 def _list(items: list[str]) -> str:
