@@ -79,3 +79,13 @@ order by year, product_group;
 select flow, first_month, last_month, months, last_vintage, files
 from marts.meta_publish
 order by flow;
+
+-- name: mirror_gap_us_magnets
+-- China says its magnet exports to the US fell; did US-reported imports from China fall too? The mirror gap, by month.
+select month, round(china_reported_tonnes, 1) as china_reported_tonnes,
+       round(partner_reported_tonnes, 1) as us_reported_tonnes,
+       round(tonnes_gap_pct, 1) as gap_pct,
+       round(tonnes_gap_next_month_pct, 1) as gap_with_next_us_month_pct
+from marts.mirror_trade_monthly
+where partner_iso3 = 'USA' and product_group = 'magnets' and month >= date '2025-01-01'
+order by month;

@@ -27,7 +27,13 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.build_database import BUILD_MEMORY_LIMIT, TableDocs, record_publish, unaudited_builds
+from orchestration.build_database import (
+    BUILD_MEMORY_LIMIT,
+    PARTNER_FLOW,
+    TableDocs,
+    record_publish,
+    unaudited_builds,
+)
 from orchestration.progress import logger as progress
 from orchestration.quality.runner import EXPECTATIONS_DIR
 from orchestration.serving.table_docs import MARTS, published_docs
@@ -105,8 +111,23 @@ def _write_meta_publish(con: duckdb.DuckDBPyConnection, published_at: datetime) 
                   cast(count(distinct month) as integer) as months,
                   max(vintage) as last_vintage, cast(count(distinct source_file) as integer) as files,
                   cast(? as varchar) as dbt_version, cast(? as varchar) as suite_versions
-           from build.marts.fct_trade_monthly group by flow order by flow""",
-        [published_at, version("dbt-core"), suite_versions()],
+           from build.marts.fct_trade_monthly group by flow
+           union all
+           -- The partner-reported source, every current line of it (the mirror mart shows only what it compares): its
+           -- newest vintage is published too, so the next load does not take it for unpublished.
+           select cast(? as timestamptz), ?, min(month), max(month), cast(count(distinct month) as integer),
+                  max(vintage), cast(count(distinct source_file) as integer), cast(? as varchar), cast(? as varchar)
+           from build.raw.current_partner_lines group by all
+           order by flow""",
+        [
+            published_at,
+            version("dbt-core"),
+            suite_versions(),
+            published_at,
+            PARTNER_FLOW,
+            version("dbt-core"),
+            suite_versions(),
+        ],
     )
 
 

@@ -17,11 +17,11 @@ from orchestration.warehouse import REPO_ROOT
 DBT_MANIFEST = REPO_ROOT / "dbt_project" / "target" / "manifest.json"
 MARTS = "marts"
 META_PUBLISH_DOC = (
-    "One row per flow: when these marts were published, the months and vintages they cover, and the dbt "
-    "and expectation-suite versions that built and audited them.",
+    "One row per flow (and one for the partner-reported source): when these marts were published, the months and "
+    "vintages they cover, and the dbt and expectation-suite versions that built and audited them.",
     {
         "published_at": "When the marts were published (UTC).",
-        "flow": "'export' or 'import'.",
+        "flow": "'export' or 'import' (China's customs), or 'partner' (partner-reported statistics, UN Comtrade).",
         "first_month": "First month of the flow in the marts.",
         "last_month": "Latest month of the flow in the marts.",
         "months": "Number of months of the flow.",
