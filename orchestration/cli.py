@@ -12,7 +12,9 @@ from typing import TYPE_CHECKING
 
 from orchestration.engines import Engine, EngineUnavailable, engine_from_env, engine_named, ensure_available
 from orchestration.operations import (
+    PARTNER_FLOW,
     FilesReport,
+    LoadedMonth,
     LoadPlan,
     StatusSnapshot,
     WarehouseBusy,
@@ -338,6 +340,19 @@ def _print_checks(snapshot: StatusSnapshot) -> None:
         print(f"  {label}: {listed or 'none'}")
 
 
+def _print_partner_files(months: list[LoadedMonth]) -> None:
+    """Partner-reported files hold a year or more each: one line per file, with the months it covers."""
+    if not months:
+        return
+    by_file: dict[tuple[str, int], list[LoadedMonth]] = {}
+    for m in months:
+        by_file.setdefault((m.file_name, m.vintage), []).append(m)
+    print(f"\npartner-reported (UN Comtrade): {len({m.month for m in months})} months loaded from {len(by_file)} files")
+    for (name, vintage), held in sorted(by_file.items(), key=lambda item: item[0][1]):
+        first, last = min(m.month for m in held), max(m.month for m in held)
+        print(f"  {first:%Y-%m}..{last:%Y-%m}  vintage {vintage:<4} {sum(m.rows for m in held):>7,} rows  {name}")
+
+
 def cmd_status(args: argparse.Namespace) -> int:
     warehouse = Warehouse.from_env(args.warehouse)
     try:
@@ -355,6 +370,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(f"\n{flow}s: {len(distinct)} months loaded")
         for m in rows:
             print(f"  {m.month:%Y-%m}  vintage {m.vintage:<4} {m.rows:>7,} rows  {m.file_name}")
+    _print_partner_files([m for m in snapshot.months if m.flow == PARTNER_FLOW])
     print(f"\nquarantined files: {len(snapshot.quarantined)}")
     for q in snapshot.quarantined:
         print(f"  {q.file_name}: {q.reason}")

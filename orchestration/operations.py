@@ -15,7 +15,13 @@ from typing import Literal
 
 import duckdb
 
-from orchestration.build_database import CHECK_OUTCOMES_TABLE, FILES_TABLE, build_db, marts_rebuild_reason
+from orchestration.build_database import (
+    CHECK_OUTCOMES_TABLE,
+    FILES_TABLE,
+    PARTNER_FLOW,
+    build_db,
+    marts_rebuild_reason,
+)
 from orchestration.engines import Engine
 from orchestration.loading import holds
 from orchestration.loading.holds import HeldMonth
@@ -31,6 +37,7 @@ from orchestration.loading.summary import (
 from orchestration.warehouse import Warehouse
 
 __all__ = [
+    "PARTNER_FLOW",
     "CheckOutcomes",
     "FileSeen",
     "FilesReport",
