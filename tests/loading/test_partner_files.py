@@ -28,9 +28,7 @@ QUIRKS: dict[str, bytes] = {
     "estimated_net_weight_with_decimals.csv": render([base_row(**ESTIMATED)]).encode(),
     "export_row_without_cifvalue.csv": render([base_row(), base_row(**EXPORT_ROW)]).encode(),
     "bom_and_crlf.csv": b"\xef\xbb\xbf" + render([base_row()], newline="\r\n").encode(),
-    "empty_second_sheet.xlsx": workbook_bytes(
-        {"Sheet1": [COMTRADE_COLUMNS, tuple(base_row().values())], "Sheet2": []}
-    ),
+    "empty_second_sheet.xlsx": workbook_bytes({"Sheet1": [COMTRADE_COLUMNS, tuple(base_row().values())], "Sheet2": []}),
 }
 
 
