@@ -55,8 +55,8 @@ def _move_notes(outcome: ExpectationOutcome) -> list[str]:
 
 
 def _gap_notes(outcome: ExpectationOutcome) -> list[str]:
-    """One note per mirror series whose gap left its band, e.g. "June 2025: the US reported 45.3% more magnet
-    imports from China than China reported exporting to it (usually +2%, ±15 points); published as is"."""
+    """One note per mirror series whose gap left its band, e.g. "June 2025: the US reported 45.0% more magnet
+    imports from China than China reported exporting to it (usually -0.4%, ±25 points); published as is"."""
     if outcome.column != GAP_COLUMN:
         return []
     contexts = outcome.context or tuple({} for _ in outcome.located)
@@ -71,7 +71,7 @@ def _gap_notes(outcome: ExpectationOutcome) -> list[str]:
         notes.append(
             f"{row['month']:%B %Y}: {reporter} reported {abs(gap):.1f}% {'more' if gap > 0 else 'less'} "
             f"{exports.replace('exports', 'imports')} from China than China reported exporting to it "
-            f"(usually {usual:+.0f}%, ±{band:.0f} points); " + _consequence(outcome)
+            f"(usually {usual:+.1f}%, ±{band:.0f} points); " + _consequence(outcome)
         )
     return notes
 
