@@ -59,6 +59,7 @@ PUBLISHED_MARTS = [
     "fct_trade_monthly",
     "magnet_exports_monthly",
     "meta_publish",
+    "mirror_trade_monthly",
     "monthly_headlines",
     "published_reconciliation",
     "revisions",

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.sample import write_sample_files
+from orchestration.sample import write_partner_sample_files, write_sample_files
 from orchestration.sample.revision import revised_copy
 from orchestration.serving.table_docs import MARTS
 from orchestration.spark_marts import spark_partition_files
@@ -77,14 +77,15 @@ def load(warehouse: Path, *options: str) -> str:
 
 
 def sample_landing(landing: Path, months: tuple[str, str] | None) -> list[Path]:
-    """The bundled sample's files, or those of the months first..last (YYYY-MM) only."""
-    written = write_sample_files(landing)
+    """The bundled sample's files, customs and partner-reported, or those of the months first..last (YYYY-MM) only
+    (a partner file holds a year: those of the years the months are in)."""
+    written = write_sample_files(landing) + write_partner_sample_files(landing)
     if months is None:
         return written
     kept = []
     for path in written:
-        month = path.stem.rsplit("_", 1)[-1]
-        if months[0] <= month <= months[1]:
+        period = path.stem.rsplit("_", 1)[-1]  # YYYY-MM of a customs file, YYYY of a partner file
+        if months[0][: len(period)] <= period <= months[1][: len(period)]:
             kept.append(path)
         else:
             path.unlink()
