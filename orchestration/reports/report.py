@@ -287,7 +287,8 @@ details ul {{ margin: .2rem 0; padding-left: 1.1rem; }}
 </head><body>
 <h1>China rare-earth exports: monthly report</h1>
 <p class="meta" id="vintage">Data vintage: {html.escape(vintage)}. Published {published_at:%Y-%m-%d %H:%M} UTC.
-Source: China Customs (GACC) files, audited by this warehouse's expectation suites.</p>
+Source: China Customs (GACC) files and, for the partners' side, UN Comtrade downloads, audited by this
+warehouse's expectation suites.</p>
 {_sources_table(sources)}
 {sections}
 <section id="takeaways"><h2>Key takeaways, month by month</h2>

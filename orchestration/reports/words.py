@@ -19,7 +19,7 @@ DERIVATIONS = {
     "ytd: difference from the previous month": "year-to-date figures less the month before",
 }
 MONTHLY_FILE = "monthly file"
-FLOW_WORDS = {"export": "exports", "import": "imports"}
+FLOW_WORDS = {"export": "exports", "import": "imports", "partner": "partner-reported statistics (UN Comtrade)"}
 
 
 @dataclass(frozen=True)

@@ -117,7 +117,7 @@ def _write_meta_publish(con: duckdb.DuckDBPyConnection, published_at: datetime) 
            -- newest vintage is published too, so the next load does not take it for unpublished.
            select cast(? as timestamptz), ?, min(month), max(month), cast(count(distinct month) as integer),
                   max(vintage), cast(count(distinct source_file) as integer), cast(? as varchar), cast(? as varchar)
-           from build.raw.current_partner_lines group by all
+           from build.raw.current_partner_lines having count(*) > 0
            order by flow""",
         [
             published_at,
