@@ -110,7 +110,7 @@ AUDIT_DOCS: TableDocs = {
         {
             "file_name": "The file, below the landing folder.",
             "sha256": "SHA-256 of the file's bytes.",
-            "flow": "'export' or 'import'.",
+            "flow": "'export' or 'import'; for a partner-reported file, the flows it holds (e.g. 'import').",
             "months": "The months the file holds, e.g. '2025-11'.",
             "rows": "Data rows read from the file.",
             "status": "'loaded', 'quarantined', 'superseded' or 'duplicate'.",
@@ -125,13 +125,14 @@ AUDIT_DOCS: TableDocs = {
             "release_label": "'flash', 'detailed' or 'revised' when the file name says so.",
             "detail": "The traceback of an unexpected error that quarantined the file.",
             "warning": "Loaded, but worth a look (e.g. names that match no code list).",
+            "source": "'customs' (a China Customs download) or 'partner' (a UN Comtrade download in landing/partner/).",
         },
     ),
     "held_months": (
         "Months of files held back by a blocking check: their lines stay in the build's raw layer, out of the marts, "
         "which show the month's last published state.",
         {
-            "flow": "'export' or 'import'.",
+            "flow": "'export' or 'import', or 'partner' for a month of a partner-reported file.",
             "month": "The month held back (first day).",
             "vintage": "Vintage of the file whose month was held.",
             "file_name": "That file, below the landing folder.",

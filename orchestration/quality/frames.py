@@ -173,8 +173,8 @@ MIRROR_MIN_HISTORY = 6
 
 def mirror_month_frame(con: duckdb.DuckDBPyConnection, first: date, last: date) -> pd.DataFrame:
     """One row per month x product group x partner of the mirror mart with both sides reported: the tonnes gap, the
-    series' usual gap (median of its earlier months) and the band around it (3 times the earlier gaps' median distance
-    from it, at least 25 points)."""
+    series' usual gap (median of its earlier months) and the band around it (4 times the earlier gaps' median distance
+    from it, at least 30 points)."""
     return con.execute(
         """with mirror as (
                select month, product_group, partner_iso3, partner_name_en, tonnes_gap_pct
@@ -188,10 +188,10 @@ def mirror_month_frame(con: duckdb.DuckDBPyConnection, first: date, last: date) 
                from earlier group by all having count(*) >= $min_history),
            bands as (
                select c.month, c.product_group, c.partner_iso3, c.usual_gap_pct,
-                      greatest(25, 3 * median(abs(e.tonnes_gap_pct - c.usual_gap_pct))) as band
+                      greatest(30, 4 * median(abs(e.tonnes_gap_pct - c.usual_gap_pct))) as band
                from centres as c join earlier as e using (month, product_group, partner_iso3)
                group by all)
-           select m.month, m.product_group, m.partner_iso3,
+           select m.month, m.product_group, m.partner_iso3, m.partner_name_en,
                   m.product_group || ' imports from China reported by ' || coalesce(m.partner_name_en, m.partner_iso3)
                       as series,
                   round(m.tonnes_gap_pct, 1) as tonnes_gap_pct,

@@ -56,7 +56,7 @@ def _move_notes(outcome: ExpectationOutcome) -> list[str]:
 
 def _gap_notes(outcome: ExpectationOutcome) -> list[str]:
     """One note per mirror series whose gap left its band, e.g. "June 2025: the US reported 45.0% more magnet
-    imports from China than China reported exporting to it (usually -0.4%, ±25 points); published as is"."""
+    imports from China than China reported exporting to it (usually -0.4%, ±30 points); published as is"."""
     if outcome.column != GAP_COLUMN:
         return []
     contexts = outcome.context or tuple({} for _ in outcome.located)
@@ -65,8 +65,8 @@ def _gap_notes(outcome: ExpectationOutcome) -> list[str]:
         gap, usual, band = row.get("tonnes_gap_pct"), row.get("usual_gap_pct"), row.get("band")
         if not isinstance(row.get("month"), date) or gap is None or usual is None or band is None:
             continue
-        iso3 = str(context.get("partner_iso3", "a partner"))
-        reporter = {"USA": "the US"}.get(iso3, iso3)
+        iso3 = str(context.get("partner_iso3"))
+        reporter = "the US" if iso3 == "USA" else str(context.get("partner_name_en") or iso3)
         exports = product_group_labels().get(str(context.get("product_group")), "rare-earth exports")
         notes.append(
             f"{row['month']:%B %Y}: {reporter} reported {abs(gap):.1f}% {'more' if gap > 0 else 'less'} "

@@ -141,6 +141,6 @@ SUITES: tuple[Suite, ...] = (
         ),
         frame=mirror_month_frame,
         locate_by=("series", "month", "tonnes_gap_pct", "usual_gap_pct", "band"),
-        context_by=("product_group", "partner_iso3"),
+        context_by=("product_group", "partner_iso3", "partner_name_en"),
     ),
 )

@@ -41,7 +41,7 @@ def test_every_asset_is_grouped_by_its_key_prefix_versioned_and_due_after_the_re
     }  # fmt: skip
     for name, node in nodes.items():
         assert node.group_name == node.key.path[0], name
-        if name == "landing/gacc_files":  # files people drop in: nothing materialises them
+        if name in ("landing/gacc_files", "landing/partner_files"):  # files people drop in: nothing materialises them
             continue
         assert node.code_version, name
         assert node.freshness_policy == DUE_EACH_MONTH, name
@@ -62,7 +62,7 @@ def test_only_what_is_monthly_by_nature_is_partitioned_by_month_and_checks_are_n
     graph = load_definitions().get_repository_def().asset_graph
     unpartitioned = {k.to_user_string() for k in graph.get_all_asset_keys() if graph.get(k).partitions_def is None}
     assert unpartitioned == {
-        "landing/gacc_files", "reference/dim_partner_codes", "reference/dim_product_codes",
+        "landing/gacc_files", "landing/partner_files", "reference/dim_partner_codes", "reference/dim_product_codes",
         "reference/published_figures", "marts/dim_partner", "marts/dim_product", "quality/data_docs",
         "reports/monthly_report", "serving/postgres_replica",
     }  # fmt: skip

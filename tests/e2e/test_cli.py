@@ -30,8 +30,8 @@ def loaded_sample(sample_load: SampleLoad) -> tuple[Path, subprocess.CompletedPr
 def test_load_ingests_every_sample_file(loaded_sample: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
     warehouse, load = loaded_sample
     assert load.returncode == 0, load.stderr
-    assert "48 files loaded, 0 quarantined" in load.stdout
-    assert re.search(r"^\d+ checks passed, 1 with warnings \(published\), 0 failed$", load.stdout, re.M)
+    assert "56 files loaded, 0 quarantined" in load.stdout  # 48 customs files and 8 partner-reported ones
+    assert re.search(r"^\d+ checks passed, 2 with warnings \(published\), 0 failed$", load.stdout, re.M)
     assert (warehouse / "rare_earth.duckdb").exists()
     # Not a terminal: progress comes as plain timestamped lines.
     assert re.search(
@@ -53,7 +53,8 @@ def test_a_load_prints_what_people_read_and_no_more(
 ) -> None:
     warehouse, load = loaded_sample
     output = load.stdout + load.stderr
-    assert len(output.splitlines()) <= 80, output
+    # 56 progress lines (one a file), the two warning blocks (month-on-month moves, mirror gaps), the summary.
+    assert len(output.splitlines()) <= 100, output
     # dbt's own log stays in the run's event log (`--verbose` shows it).
     assert not re.search(r"\d+ of \d+ (START|PASS|OK)|Running with dbt|partial parsing", output), output
     # Each file once: its progress line; the end report counts them and lists only the files not plainly loaded.
@@ -202,8 +203,10 @@ def test_readers_see_how_fresh_the_published_marts_are(
     assert [row[:7] for row in meta] == [
         ("export", "2024-01-01", "2025-12-01", 24, 24, 24, True),
         ("import", "2024-01-01", "2025-12-01", 24, 48, 24, True),
+        ("partner", "2024-01-01", "2025-12-01", 24, 56, 8, True),  # the UN Comtrade files, loaded after customs
     ]
-    assert re.fullmatch(r"marts_month@[0-9a-f]{12}, raw_month@[0-9a-f]{12}, staged_month@[0-9a-f]{12}", meta[0][7])
+    suites = ("marts_month", "mirror_month", "partner_month", "raw_month", "staged_month")
+    assert re.fullmatch(", ".join(f"{suite}@[0-9a-f]{{12}}" for suite in suites), meta[0][7])
     assert published_at == meta_published_at  # the file holds the record of its own publish
 
 
@@ -269,14 +272,11 @@ def test_docs_render_dbt_docs_and_gx_data_docs_as_offline_html(rendered_docs: Pa
     assert not re.search(r'(src|href)="https?://(?!\[::1\])', dbt_page)  # nothing fetched from the network
     gx = rendered_docs / "gx"
     pages = sorted(p.relative_to(gx).as_posix() for p in gx.rglob("*.html"))
+    suites = ("marts_month", "mirror_month", "partner_month", "raw_month", "staged_month")
     assert pages == [
         "index.html",
-        "suites/marts_month.html",
-        "suites/raw_month.html",
-        "suites/staged_month.html",
-        "validations/marts_month_2025_12.html",
-        "validations/raw_month_2025_12.html",
-        "validations/staged_month_2025_12.html",
+        *(f"suites/{suite}.html" for suite in suites),
+        *(f"validations/{suite}_2025_12.html" for suite in suites),
     ]
     for page in pages:
         text = (gx / page).read_text(encoding="utf-8")

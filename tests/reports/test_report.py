@@ -48,7 +48,8 @@ def test_the_page_needs_no_network_and_holds_every_part(report: Report) -> None:
     ) in page
     assert re.search(
         r"Data vintage: exports 2024-01 to 2025-12, 24 months from 24 files; imports 2024-01 to 2025-12, 24 months "
-        r"from 24 files; no month revised since first loaded\.",
+        r"from 24 files; partner-reported statistics \(UN Comtrade\) 2024-01 to 2025-12, 24 months from 8 files; no "
+        r"month revised since first loaded\.",
         page,
     )
     assert re.search(r"Published \d{4}-\d\d-\d\d \d\d:\d\d UTC", page)
@@ -84,13 +85,25 @@ def test_each_month_carries_its_data_quality_status_in_words(report: Report) -> 
         "is",
         'May 2025: exports on the customs "rare earths" line (metals and compounds) to the US rose 71.0% on the month, '
         "beyond their usual range (±66%); published as is",
+        # The mirror check: goods at sea kept partner-reported imports above China's collapsing exports.
+        "May 2025: the US reported 173.3% more magnet imports from China than China reported exporting to it "
+        "(usually -0.5%, ±30 points); published as is",
+        *(
+            f"May 2025: {partner} reported {gap} more magnet imports from China than China reported exporting to it "
+            f"(usually {usual}, ±30 points); published as is"
+            for partner, gap, usual in (
+                ("Germany", "30.7%", "-0.3%"),
+                ("Japan", "30.8%", "-0.1%"),
+                ("South Korea", "30.2%", "-0.3%"),
+            )
+        ),
     ]
     page = report.index.read_text(encoding="utf-8")
     assert f"<li>{MAY_US_MAGNETS}</li>" in page
     # Nothing of Great Expectations' internals reaches the reader (the scripts hold Vega and the chart specs).
     shown = re.sub(r"<script.*?</script>", "", page, flags=re.S)
     assert "Key takeaways" in shown and MAY_US_MAGNETS in shown
-    for internal in ("expect_column", "mom_beyond_band", "marts_month", "[warning]", "series="):
+    for internal in ("expect_column", "mom_beyond_band", "gap_beyond_band", "marts_month", "[warning]", "series="):
         assert internal not in shown, internal
 
 
@@ -143,10 +156,11 @@ def test_a_note_stored_by_an_earlier_release_is_named_not_shown(sample_load: Sam
     report = build_report(published, tmp_path / "report")
     [(status, detail)] = [(s, d) for month, _, s, d in report.takeaways if month == date(2025, 5, 1)]
     assert status == "published with warnings"
-    assert detail == (
+    assert detail.splitlines()[0] == (
         "May 2025: a warning from the check marts_month_expectations, recorded by an earlier release without a note "
         "in words (the next load of this month writes one)"
     )
+    assert all("mom_beyond_band" not in line for line in detail.splitlines())  # the mirror's notes follow, in words
 
 
 def test_every_chart_is_valid_vega_lite(report: Report) -> None:
