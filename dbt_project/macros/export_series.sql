@@ -107,9 +107,9 @@ from {{ ref(seed) }}
 {#- A mart of exports split by `split_by` ('province' or 'regime': int_exports__split_partner_monthly) with the names
     of the dimension `dimension` (a code absent from it keeps its row, names NULL): per month x product group x
     partner (and WORLD) x code, tonnes and values, MoM and YoY of the same code (macro period_comparison_joins), and
-    the code's share of the month x group x partner total. Incremental: a run rewrites its months and the 12 after
-    them, whose comparisons read them. -#}
-{% macro exports_split_mart(split_by, dimension) -%}
+    the code's share of the month x group x partner total. Incremental: a run rewrites its months and the
+    `months_after` after them, whose comparisons read them. -#}
+{% macro exports_split_mart(split_by, dimension, months_after=12) -%}
     {%- set code = split_by ~ '_code' -%}
 with series as (
     select
@@ -143,5 +143,5 @@ from series as current_month
 {{ period_comparison_joins('series', 'current_month', ['product_group', 'partner_code', 'split_code']) }}
 left join {{ ref('dim_partner') }} as partner on partner.partner_code = current_month.partner_code
 left join {{ ref(dimension) }} as split_names on split_names.{{ code }} = current_month.split_code
-where {{ months_in_run_or_after('current_month.month', 12) }}
+where {{ months_in_run_or_after('current_month.month', months_after) }}
 {%- endmacro %}

@@ -62,6 +62,8 @@ def test_every_mart_with_a_partner_names_it_and_finds_it_by_iso_code(published_s
     assert with_partner == {
         "fct_trade_monthly",
         "exports_by_group_monthly",
+        "exports_by_province_monthly",
+        "exports_by_regime_monthly",
         "magnet_exports_monthly",
         "revisions",
         "published_reconciliation",
@@ -93,7 +95,7 @@ def test_every_mart_table_and_nearly_every_column_has_a_comment(published_sample
     tables = published(
         published_sample, "select table_name, comment from duckdb_tables() where schema_name = 'marts' order by 1"
     )
-    assert len(tables) == 9
+    assert len(tables) == 13
     assert [t for t, comment in tables if not comment] == []
     columns = mart_columns(published_sample)
     commented = [c for *_, c in columns if c]
