@@ -77,8 +77,9 @@ order by year, product_group;
 -- name: magnet_exports_by_province
 -- Where magnet exports come from: each province's tonnes, share of world magnet exports and month-on-month change
 -- in the latest three months ('unspecified' where the files carried no province column).
-select month, province_code, province_name_en, tonnes, round(cast(share_pct as numeric), 1) as share_pct,
-       round(cast(mom_pct as numeric), 1) as mom_pct
+-- (numeric(18, 9): DuckDB's plain numeric has 3 decimals, which would round 39.8499... up before round(..., 1).)
+select month, province_code, province_name_en, tonnes, round(cast(share_pct as numeric(18, 9)), 1) as share_pct,
+       round(cast(mom_pct as numeric(18, 9)), 1) as mom_pct
 from marts.exports_by_province_monthly
 where product_group = 'magnets' and partner_code = 'WORLD'
   and month in (select distinct month from marts.exports_by_province_monthly order by month desc limit 3)

@@ -2,8 +2,9 @@
 -- changes against the true calendar month before and year before (a missing month gives NULL, never
 -- the month before it), share of world, year-to-date and rank among partners. A January–February
 -- combined release (period_months = 2) is one period: March's MoM compares with its monthly average
--- (mom_basis says so), its own MoM is NULL, and YoY compares like with like (macro period_comparison_joins). Measures are computed exactly
--- and leave as DOUBLE (macros/analyst_numbers.sql).
+-- (mom_basis says so), its own MoM is NULL, and YoY compares like with like (macro period_comparison_joins,
+-- shared with the province and regime marts). Measures are computed exactly and leave as DOUBLE
+-- (macros/analyst_numbers.sql).
 with series as (
     select
         month, product_group, partner_code, tonnes, value_usd, coalesce(period_months, 1) as period_months, value_cny,
