@@ -74,6 +74,17 @@ where flow = 'export' and product_group <> 'other' and quantity_kg > 0 and value
 group by extract(year from month), product_group
 order by year, product_group;
 
+-- name: magnet_exports_by_province
+-- Where magnet exports come from: each province's tonnes, share of world magnet exports and month-on-month change
+-- in the latest three months ('unspecified' where the files carried no province column).
+-- (numeric(18, 9): DuckDB's plain numeric has 3 decimals, which would round 39.8499... up before round(..., 1).)
+select month, province_code, province_name_en, tonnes, round(cast(share_pct as numeric(18, 9)), 1) as share_pct,
+       round(cast(mom_pct as numeric(18, 9)), 1) as mom_pct
+from marts.exports_by_province_monthly
+where product_group = 'magnets' and partner_code = 'WORLD'
+  and month in (select distinct month from marts.exports_by_province_monthly order by month desc limit 3)
+order by month desc, tonnes desc, province_code;
+
 -- name: freshness
 -- How fresh the marts are: the months and vintages each flow covers, and when they were published.
 select flow, first_month, last_month, months, last_vintage, files

@@ -47,6 +47,12 @@ def product_group_labels() -> dict[str, str]:
 
 
 @cache
+def unspecified_code() -> str:
+    """The province and regime code of a line whose file has no such column (dim_province, dim_regime name it)."""
+    return str(dbt_vars()["unspecified_code"])
+
+
+@cache
 def marts_version() -> int:
     """The shape of the incremental models: a warehouse built at another version is rebuilt in full."""
     return int(dbt_vars()["marts_version"])

@@ -17,6 +17,13 @@ Outputs
     kept, with the other language's description empty, and reported). Units are the first unit (UNIT_1).
 ``dim_partner_codes.csv``: ``partner_code,name_zh,name_en,iso3,region``
     One row per 3-digit partner code of the cleaned partner lists.
+``dim_province_codes.csv``: ``province_code,name_zh,name_en``
+    One row per 2-digit registration-location (province) code of ``china_customs_provinces.csv`` (Chinese names),
+    with the English names of the hand-curated ``en-provinces.csv``, and a row for the code ``unspecified`` (var
+    ``unspecified_code``: the lines of files without the column).
+``dim_regime_codes.csv``: ``regime_code,name_zh,name_en``
+    One row per 2-digit customs regime code of ``zh-CustomsRegime.csv`` and ``en-CustomsRegime.csv`` (joined on the
+    code; both lists must hold the same codes), and the ``unspecified`` row.
 
 Inputs (reference/gacc/, from the MIT-licensed R package chinautils; see reference/README.md)
 -----------------------------------------------------------------------------------------------
@@ -26,6 +33,10 @@ Inputs (reference/gacc/, from the MIT-licensed R package chinautils; see referen
     pneumatic tyres with "herring-bone", for ..."``), which a CSV reader splits into extra fields. Each record is
     therefore matched as ``CODE,"DESCRIPTION",YEAR,U1CODE,"U1NAME",U2CODE,"U2NAME",`` with the description taken
     up to the ``",YEAR,`` that ends it, and every byte of the file must belong to a record.
+``china_customs_provinces.csv``, ``zh-CustomsRegime.csv``, ``en-CustomsRegime.csv``
+    GB18030 (the en file is ASCII), a quoted header, a trailing comma on every line: ``code,name,``.
+``en-provinces.csv`` (``province_code,name_en``)
+    UTF-8, hand-curated (reference/README.md says its source): one row per code of the province list.
 ``zh-TradingPartner-cleaned-manually.csv`` (``code,zh``) / ``en-TradingPartner-cleaned-manually.csv``
     (``code,en,comment``): UTF-8, CRLF; the en file has a NUL byte before "Serbia and Montenegro".
 
@@ -101,6 +112,10 @@ HS_EN_FILE = "gacc/en-hs8-2023.csv"
 PARTNER_ZH_FILE = "gacc/zh-TradingPartner-cleaned-manually.csv"
 PARTNER_EN_FILE = "gacc/en-TradingPartner-cleaned-manually.csv"
 PARTNER_MAPPING_FILE = "partner_iso3_region.csv"
+PROVINCE_ZH_FILE = "gacc/china_customs_provinces.csv"
+PROVINCE_EN_FILE = "gacc/en-provinces.csv"
+REGIME_ZH_FILE = "gacc/zh-CustomsRegime.csv"
+REGIME_EN_FILE = "gacc/en-CustomsRegime.csv"
 HS_YEAR = "2023"
 
 PRODUCT_FILE = "dim_product_codes.csv"
@@ -115,6 +130,13 @@ PRODUCT_COLUMNS = (
     "is_rare_earth",
 )
 PARTNER_COLUMNS = ("partner_code", "name_zh", "name_en", "iso3", "region")
+PROVINCE_FILE = "dim_province_codes.csv"
+REGIME_FILE = "dim_regime_codes.csv"
+PROVINCE_COLUMNS = ("province_code", "name_zh", "name_en")
+REGIME_COLUMNS = ("regime_code", "name_zh", "name_en")
+# The row of the code a line gets when its file has no province (regime) column.
+UNSPECIFIED_ROW = (rules.unspecified_code(), "未指定", "Unspecified")
+TWO_DIGIT_CODE = re.compile(r"\d{2}")
 
 RARE_EARTH_GROUPS = rules.rare_earth_product_groups()
 PRODUCT_GROUPS = (*RARE_EARTH_GROUPS, rules.OTHER_GROUP)
@@ -332,6 +354,37 @@ def build_partners(
     return rows
 
 
+def read_code_list(path: Path, expected_header: Sequence[str]) -> dict[str, str]:
+    """A GACC code list of two columns (``code,name,`` in GB18030, a trailing comma on every line): code -> name."""
+    text = path.read_bytes().decode("gb18030").removeprefix("\ufeff")
+    rows = [[clean_text(field) for field in row] for row in csv.reader(io.StringIO(text, newline=""))]
+    rows = [row[:-1] if row and row[-1] == "" else row for row in rows if any(row)]
+    if not rows or tuple(rows[0]) != tuple(expected_header):
+        raise SeedError(f"{path}: unexpected header {rows[0] if rows else None}, expected {list(expected_header)}")
+    names: dict[str, str] = {}
+    for row in rows[1:]:
+        if len(row) != 2:
+            raise SeedError(f"{path}: row {row} does not have 2 fields")
+        code, name = row
+        if not TWO_DIGIT_CODE.fullmatch(code):
+            raise SeedError(f"{path}: code {code!r} is not 2 digits")
+        if code in names:
+            raise SeedError(f"{path}: code {code} appears twice")
+        if not name:
+            raise SeedError(f"{path}: code {code} has no name")
+        names[code] = name
+    return names
+
+
+def join_code_lists(kind: str, zh: dict[str, str], en: dict[str, str], report: list[str]) -> list[list[str]]:
+    """One row per code, Chinese and English names; both lists must hold the same codes. Then `unspecified`."""
+    if set(zh) != set(en):
+        only = sorted(set(zh) ^ set(en))
+        raise SeedError(f"{kind} codes in only one of the Chinese and English lists: {', '.join(only)}")
+    report.append(f"{kind} codes: {len(zh)}")
+    return [[code, zh[code], en[code]] for code in sorted(zh)] + [list(UNSPECIFIED_ROW)]
+
+
 def render_csv(header: Sequence[str], rows: Iterable[Sequence[str]]) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, quoting=csv.QUOTE_MINIMAL, lineterminator="\n")
@@ -366,9 +419,29 @@ def build(reference: Path, out: Path) -> list[str]:
     mapping = read_partner_mapping(reference / PARTNER_MAPPING_FILE)
     partners = build_partners(zh_partners, en_partners, mapping, report)
 
-    write_atomically(out / PRODUCT_FILE, render_csv(PRODUCT_COLUMNS, products))
-    write_atomically(out / PARTNER_FILE, render_csv(PARTNER_COLUMNS, partners))
-    report.append(f"wrote {out / PRODUCT_FILE} ({len(products)} rows) and {out / PARTNER_FILE} ({len(partners)} rows)")
+    provinces = join_code_lists(
+        "province",
+        read_code_list(reference / PROVINCE_ZH_FILE, ("收发货人注册地编码", "收发货人注册地名称")),
+        {code: name for code, name in read_utf8_csv(reference / PROVINCE_EN_FILE, ("province_code", "name_en"))},
+        report,
+    )
+    regimes = join_code_lists(
+        "customs regime",
+        read_code_list(reference / REGIME_ZH_FILE, ("贸易方式编码", "贸易方式名称")),
+        read_code_list(reference / REGIME_EN_FILE, ("Customs Regime code", "Customs Regime")),
+        report,
+    )
+
+    written = {
+        PRODUCT_FILE: render_csv(PRODUCT_COLUMNS, products),
+        PARTNER_FILE: render_csv(PARTNER_COLUMNS, partners),
+        PROVINCE_FILE: render_csv(PROVINCE_COLUMNS, provinces),
+        REGIME_FILE: render_csv(REGIME_COLUMNS, regimes),
+    }
+    for name, content in written.items():
+        write_atomically(out / name, content)
+    counts = (len(products), len(partners), len(provinces), len(regimes))
+    report.append("wrote " + ", ".join(f"{out / name} ({n} rows)" for name, n in zip(written, counts, strict=True)))
     return report
 
 

@@ -55,7 +55,11 @@ CHROMIUM_ARGS = [
 PUBLISHED_MARTS = [
     "dim_partner",
     "dim_product",
+    "dim_province",
+    "dim_regime",
     "exports_by_group_monthly",
+    "exports_by_province_monthly",
+    "exports_by_regime_monthly",
     "fct_trade_monthly",
     "magnet_exports_monthly",
     "meta_publish",

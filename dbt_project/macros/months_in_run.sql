@@ -41,3 +41,17 @@
 {% macro months_of_this_run(column='month') -%}
     {{ column }} between {{ run_months_bounds() }}
 {%- endmacro %}
+
+{#- The filter of an incremental mart whose rows compare with earlier months: the run's months and the
+    `months_after` months after each, whose comparisons read them; every month on a full refresh. -#}
+{% macro months_in_run_or_after(column, months_after) -%}
+    {%- if is_incremental() -%}
+        (
+        {%- for months in range(months_after + 1) %}
+            {{ add_months_to(column, -months) }} between {{ run_months_bounds() }}{{ ' or' if not loop.last }}
+        {%- endfor %}
+        )
+    {%- else -%}
+        true
+    {%- endif -%}
+{%- endmacro %}

@@ -1,7 +1,8 @@
 """Code tables used by the sample generator.
 
 Names are copied verbatim from the GACC code lists in ``reference/gacc`` (2023 commodity list,
-hand-cleaned partner list, customs regime list) so that sample files look like real downloads,
+hand-cleaned partner list, customs regime list, registration-location (province) list; the provinces' English
+names from reference/gacc/en-provinces.csv) so that sample files look like real downloads,
 including the portal's own typos ("Eurapium", "prmnnt") and its full-width characters.
 """
 
@@ -148,16 +149,42 @@ PARTNERS: tuple[Partner, ...] = (
     Partner("227", "马达加斯加", "Madagascar"),
 )
 
-# Only the two regimes the sample uses. Note: in GACC's list 14 is "Processing and Assembling"
-# (来料加工贸易); "Processing with Imported Materials" (进料加工贸易) is 15.
+# Only the regimes the sample uses (imports 10 and 15; exports also the two bonded ones). Note: in GACC's list 14 is
+# "Processing and Assembling" (来料加工贸易); "Processing with Imported Materials" (进料加工贸易) is 15.
 CUSTOMS_REGIMES: tuple[CustomsRegime, ...] = (
     CustomsRegime("10", "一般贸易", "Ordinary Trade"),
     CustomsRegime("15", "进料加工贸易", "Processing with Imported Materials"),
+    CustomsRegime("33", "保税监管场所进出境货物", "Customs Warehousing Trade"),
+    CustomsRegime("34", "海关特殊监管区域物流货物", "Entrepot Trade by Bonded Area"),
+)
+
+
+@dataclass(frozen=True)
+class Province:
+    code: str
+    name_zh: str
+    name_en: str
+
+
+# The provinces (registered location of the trading firm, 注册地) the sample's exports come from.
+PROVINCES: tuple[Province, ...] = (
+    Province("11", "北京市", "Beijing"),
+    Province("15", "内蒙古自治区", "Inner Mongolia"),
+    Province("31", "上海市", "Shanghai"),
+    Province("32", "江苏省", "Jiangsu"),
+    Province("33", "浙江省", "Zhejiang"),
+    Province("35", "福建省", "Fujian"),
+    Province("36", "江西省", "Jiangxi"),
+    Province("37", "山东省", "Shandong"),
+    Province("44", "广东省", "Guangdong"),
+    Province("45", "广西壮族自治区", "Guangxi"),
+    Province("51", "四川省", "Sichuan"),
 )
 
 COMMODITY_BY_CODE: dict[str, Commodity] = {c.code: c for c in COMMODITIES}
 PARTNER_BY_CODE: dict[str, Partner] = {p.code: p for p in PARTNERS}
 REGIME_BY_CODE: dict[str, CustomsRegime] = {r.code: r for r in CUSTOMS_REGIMES}
+PROVINCE_BY_CODE: dict[str, Province] = {p.code: p for p in PROVINCES}
 
 # Which codes make up each series. "rare_earths_headline" is the customs headline
 # "rare earths" line as the press uses it: metals plus compounds, without magnets or ferroalloys.

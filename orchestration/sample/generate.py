@@ -4,7 +4,12 @@ The sample covers every month of 2024 and 2025 for exports and imports of rare-e
 metals, compounds and ferroalloys. Quantities are solved so that every figure in
 ``dbt_project/seeds/published_figures.csv`` comes out exactly; the files reproduce the format quirks of
 the GACC online query platform (GB18030 vs UTF-8, BOM, trailing commas, thousands separators,
-Chinese vs English headers, RMB vs USD, a missing month column, one .xlsx download).
+Chinese vs English headers, RMB vs USD, a missing month column, one .xlsx download, customs regime and province
+columns).
+
+The 2025 export files carry the province of the trading firm and the customs regime, as real downloads can: each
+line's kilograms and values are divided between provinces and regimes. That split is synthetic (weights after where
+the industry sits, not real data); the totals per month, commodity and partner are exactly those of the calibration.
 
 Everything is seeded: two runs write byte-identical files.
 """
@@ -33,6 +38,7 @@ from .codes import (
     COMMODITY_BY_CODE,
     MISSING,
     PARTNER_BY_CODE,
+    PROVINCE_BY_CODE,
     REGIME_BY_CODE,
     SERIES_CODES,
     UNIT_EN,
@@ -52,7 +58,8 @@ SERIES: tuple[str, ...] = ("magnets", "rare_earths_headline", "ferroalloys")
 class SampleLine:
     """One row of a sample file (before formatting).
 
-    ``customs_regime`` is empty except in the 2025 import files, whose rows are split by regime.
+    ``customs_regime`` is empty except in the 2025 files, whose rows are split by regime; ``province`` (registered
+    location of the trading firm) is empty except in the 2025 export files, whose rows are split by province too.
     """
 
     month: str
@@ -63,6 +70,7 @@ class SampleLine:
     value_usd: int
     value_cny: int
     customs_regime: str = ""
+    province: str = ""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -140,6 +148,21 @@ DEFAULT_LEVEL_TONNES: dict[tuple[str, str], float] = {
     ("import", "rare_earths_headline"): 11000,
     ("import", "ferroalloys"): 12,
 }
+
+# Where exports come from (the province of the trading firm), per series, roughly in percent: magnets from Ningbo
+# (Zhejiang), Ganzhou (Jiangxi), Baotou (Inner Mongolia) and the eastern seaboard; metals and compounds from the
+# separation plants of Jiangxi, Inner Mongolia, Jiangsu, Guangxi and Sichuan. Synthetic: no public figure splits them.
+# fmt: off
+PROVINCE_WEIGHTS: dict[str, dict[str, float]] = {
+    "magnets": {"33": 30, "36": 18, "15": 14, "32": 10, "31": 8, "44": 8, "37": 6, "11": 6},
+    "rare_earths_headline": {"36": 28, "15": 22, "32": 14, "45": 10, "51": 10, "37": 8, "35": 8},
+    "ferroalloys": {"15": 60, "36": 25, "51": 15},
+}
+# fmt: on
+# The export files from this month on carry the province and regime columns.
+SPLIT_FROM = "2025-01"
+# No part of a split line is smaller than this (a smaller line stays whole).
+MIN_PART_KG = 1000
 
 # Chinese New Year depresses February shipments.
 FEBRUARY_FACTOR = 0.8
@@ -441,6 +464,42 @@ def _regime_split(rng: random.Random, kg: int) -> list[tuple[str, int]]:
     return [("10", kg - processing), ("15", processing)]
 
 
+def _series_of(code: str) -> str:
+    return next(series for series, codes in SERIES_CODES.items() if code in codes)
+
+
+def _export_regimes(rng: random.Random, kg: int) -> list[tuple[str, int]]:
+    """Mostly ordinary trade, some processing with imported materials, a little through bonded logistics."""
+    draw = rng.random()
+    if draw < 0.5 or kg < 2 * MIN_PART_KG:
+        return [("10" if draw < 0.8 else "15", kg)]
+    other = "15" if draw < 0.8 else "33" if draw < 0.92 else "34"
+    part = round(kg * rng.uniform(0.1, 0.5))
+    return [("10", kg - part), (other, part)]
+
+
+def _province_regime_split(flow: str, month: str, code: str, partner: str, kg: int) -> list[tuple[str, str, int]]:
+    """(province, regime, kg) parts of one export line: a few provinces by weight, each under one or two regimes.
+    The parts add up to the line exactly; no province part is smaller than MIN_PART_KG."""
+    # A partner's suppliers of a code are the same firms, so the same provinces, from month to month.
+    suppliers = random.Random(f"{SEED}|suppliers|{flow}|{code}|{partner}")
+    weights = PROVINCE_WEIGHTS[_series_of(code)]
+    # Weighted sampling without replacement: the largest u ** (1 / weight) first.
+    ranked = sorted(weights, key=lambda p: (-(suppliers.random() ** (1 / weights[p])), p))
+    rng = random.Random(f"{SEED}|split|{flow}|{month}|{code}|{partner}")
+    count = max(1, min(len(ranked), kg // (3 * MIN_PART_KG), suppliers.randint(1, 4)))
+    provinces = ranked[:count]
+    shares = [weights[p] * _jitter(rng, 0.2) for p in provinces]
+    by_province = list(zip(provinces, _apportion(kg, shares), strict=True))
+    if any(part < MIN_PART_KG for _, part in by_province):
+        by_province = [(provinces[0], kg)]
+    return [
+        (province, regime, regime_kg)
+        for province, province_kg in by_province
+        for regime, regime_kg in _export_regimes(rng, province_kg)
+    ]
+
+
 @functools.cache
 def _build_lines() -> tuple[SampleLine, ...]:
     quantities: dict[tuple[str, str, str, str], int] = defaultdict(int)
@@ -469,6 +528,17 @@ def _build_lines() -> tuple[SampleLine, ...]:
             unit_value = USD_PER_KG[code] * prices[code][MONTH_INDEX[month]] * _jitter(rng, 0.08)
             usd = max(1, round(part_kg * unit_value))
             cny = round(usd * CNY_PER_USD[month])
+            if flow == "export" and month >= SPLIT_FROM:
+                # The line's kilograms and values divided between provinces and regimes: its totals stay.
+                split = _province_regime_split(flow, month, code, partner, part_kg)
+                weights = [float(split_kg) for _, _, split_kg in split]
+                for (province, split_regime, split_kg), split_usd, split_cny in zip(
+                    split, _apportion(usd, weights), _apportion(cny, weights), strict=True
+                ):
+                    lines.append(
+                        SampleLine(month, flow, code, partner, split_kg, split_usd, split_cny, split_regime, province)
+                    )
+                continue
             lines.append(SampleLine(month, flow, code, partner, part_kg, usd, cny, regime))
     return tuple(lines)
 
@@ -492,6 +562,7 @@ class _Format:
     currency: str  # "USD" or "CNY"
     regime: bool
     xlsx: bool = False
+    province: bool = False
 
 
 def _file_format(flow: str, month: str) -> _Format:
@@ -503,7 +574,8 @@ def _file_format(flow: str, month: str) -> _Format:
             trailing_comma=True,
             month_column=month < "2025-01",
             currency="USD",
-            regime=False,
+            regime=month >= SPLIT_FROM,
+            province=month >= SPLIT_FROM,
         )
     return _Format(
         chinese=False,
@@ -511,8 +583,9 @@ def _file_format(flow: str, month: str) -> _Format:
         trailing_comma=False,
         month_column=True,
         currency="CNY" if flow == "export" and month <= "2025-06" else "USD",
-        regime=flow == "import",
+        regime=True,
         xlsx=flow == "export" and month == "2025-08",
+        province=flow == "export",
     )
 
 
@@ -528,6 +601,8 @@ def _columns(fmt: _Format) -> list[tuple[str, str]]:
         ]
         if fmt.regime:
             cols += [("贸易方式编码", "regime_code"), ("贸易方式名称", "regime_name")]
+        if fmt.province:
+            cols += [("注册地编码", "province_code"), ("注册地名称", "province_name")]
         cols += [
             ("第一数量", "quantity"),
             ("第一计量单位", "unit"),
@@ -544,6 +619,11 @@ def _columns(fmt: _Format) -> list[tuple[str, str]]:
     ]
     if fmt.regime:
         cols += [("Customs Regime code", "regime_code"), ("Customs Regime", "regime_name")]
+    if fmt.province:
+        cols += [
+            ("Locations of importers and exporters code", "province_code"),
+            ("Locations of importers and exporters", "province_name"),
+        ]
     if fmt.month_column:
         cols += [("Date of data", "yyyymm")]
     cols += [
@@ -560,6 +640,7 @@ def _cell(line: SampleLine, name: str, fmt: _Format) -> str | int:
     commodity = COMMODITY_BY_CODE[line.hs_code]
     partner = PARTNER_BY_CODE[line.partner_code]
     regime = REGIME_BY_CODE.get(line.customs_regime)
+    province = PROVINCE_BY_CODE.get(line.province)
     values: dict[str, str | int] = {
         "yyyymm": line.month.replace("-", ""),
         "hs_code": line.hs_code,
@@ -568,6 +649,8 @@ def _cell(line: SampleLine, name: str, fmt: _Format) -> str | int:
         "partner_name": partner.name_zh if fmt.chinese else partner.name_en,
         "regime_code": line.customs_regime,
         "regime_name": "" if regime is None else regime.name_zh if fmt.chinese else regime.name_en,
+        "province_code": line.province,
+        "province_name": "" if province is None else province.name_zh if fmt.chinese else province.name_en,
         "quantity": line.quantity_kg,
         "unit": UNIT_ZH if fmt.chinese else UNIT_EN,
         "missing_quantity": MISSING,
@@ -591,6 +674,7 @@ def _chinese_csv(lines: Sequence[SampleLine], fmt: _Format) -> str:
         "hs_code",
         "partner_code",
         "regime_code",
+        "province_code",
         "quantity",
         "missing_quantity",
         "value",
@@ -630,7 +714,7 @@ def _xlsx_bytes(lines: Sequence[SampleLine], fmt: _Format) -> bytes:
     assert sheet is not None
     sheet.title = "Sheet1"
     sheet.append([h for h, _ in cols])
-    text_columns = {"yyyymm", "hs_code", "partner_code", "regime_code"}
+    text_columns = {"yyyymm", "hs_code", "partner_code", "regime_code", "province_code"}
     for row_number, line in enumerate(lines, start=2):
         for col_number, (_, name) in enumerate(cols, start=1):
             cell = sheet.cell(row=row_number, column=col_number, value=_cell(line, name, fmt))

@@ -15,10 +15,38 @@ import pytest
 
 from orchestration.loading.ingest import ingest_landing
 from orchestration.sample import write_sample_files
+from orchestration.sample.revision import with_partner_quantity
 from orchestration.warehouse import REPO_ROOT, Warehouse
 
 pytestmark = pytest.mark.slow
-MARTS = ("fct_trade_monthly", "exports_by_group_monthly", "magnet_exports_monthly", "monthly_headlines")
+MARTS = (
+    "fct_trade_monthly",
+    "exports_by_group_monthly",
+    "magnet_exports_monthly",
+    "monthly_headlines",
+    "exports_by_province_monthly",
+    "exports_by_regime_monthly",
+)
+SPLIT_COLUMNS = [
+    "month",
+    "product_group",
+    "partner_code",
+    "partner_iso3",
+    "partner_name_en",
+    "partner_name_zh",
+    "{split}_code",
+    "{split}_name_zh",
+    "{split}_name_en",
+    "tonnes",
+    "value_usd",
+    "value_cny",
+    "value_usd_complete",
+    "tonnes_prev_month",
+    "mom_pct",
+    "tonnes_prev_year",
+    "yoy_pct",
+    "share_pct",
+]
 
 
 def run_dbt(warehouse_dir: Path, tmp: Path, *args: str) -> str:
@@ -151,7 +179,7 @@ def test_an_altered_sample_value_fails_the_reconciliation_with_the_series_named(
     warehouse = Warehouse(tmp_path / "warehouse").ensure()
     write_sample_files(warehouse.landing)
     november = warehouse.landing / "exports" / "2025" / "gacc_exports_2025-11.csv"
-    november.write_bytes(november.read_bytes().replace(b'"582,000"', b'"590,000"'))
+    november.write_bytes(with_partner_quantity(november.read_bytes(), "85051110", "502", 590_000))  # was 582 t
     ingest_landing(warehouse)
     output = dbt_build(
         warehouse, tmp_path, "--select", "+published_reconciliation", "assert_published_figures_reconcile"
@@ -258,10 +286,69 @@ def test_contracts_hold_on_every_mart(sample_marts: Warehouse) -> None:
         "warehouse_tonnes",
         "difference_tonnes",
     ]
+    for split in ("province", "regime"):
+        assert columns[f"exports_by_{split}_monthly"] == [c.format(split=split) for c in SPLIT_COLUMNS]
+        assert columns[f"dim_{split}"] == [f"{split}_code", "name_zh", "name_en"]
     assert columns["fct_trade_monthly"][-1] == "derivation"
     assert columns["dim_partner"][:5] == ["partner_code", "name_zh", "name_en", "iso3", "region"]
     assert columns["dim_product"][:3] == ["hs_code", "description_zh", "description_en"]
     assert {"product_group", "is_rare_earth"} <= set(columns["dim_product"])
+
+
+@pytest.mark.parametrize("split", ["province", "regime"])
+def test_the_splits_by_province_and_regime_sum_to_exports_by_group_monthly(sample_marts: Warehouse, split: str) -> None:
+    """Nothing is dropped: over provinces (regimes), every month x group x partner of exports_by_group_monthly has
+    exactly its tonnes and values, and the shares add up to 100."""
+    [(rows, missing, extra, tonnes_off, usd_off, cny_off, shares_off)] = query(
+        sample_marts,
+        f"""with split as (
+                select month, product_group, partner_code, sum(tonnes) as tonnes, sum(value_usd) as value_usd,
+                       sum(value_cny) as value_cny, sum(share_pct) as shares
+                from marts.exports_by_{split}_monthly group by all)
+            select count(*), count(*) filter (where split.month is null), count(*) filter (where g.month is null),
+                   count(*) filter (where abs(split.tonnes - g.tonnes) > 1e-6),
+                   count(*) filter (where abs(split.value_usd - g.value_usd) > 1e-3
+                                    or (split.value_usd is null) <> (g.value_usd is null)),
+                   count(*) filter (where abs(split.value_cny - g.value_cny) > 1e-3
+                                    or (split.value_cny is null) <> (g.value_cny is null)),
+                   count(*) filter (where g.tonnes > 0 and abs(split.shares - 100) > 1e-9)
+            from split full join marts.exports_by_group_monthly as g using (month, product_group, partner_code)""",
+    )
+    assert rows == 3408 and (missing, extra, tonnes_off, usd_off, cny_off, shares_off) == (0, 0, 0, 0, 0, 0)
+
+
+def test_magnet_exports_come_from_several_provinces_under_several_regimes(sample_marts: Warehouse) -> None:
+    """The 2025 export files carry the province and regime columns (the GB18030 one of March and the workbook of
+    August too): every 2025 month has magnets from at least 5 provinces under at least 2 regimes. The 2024 files
+    have no such columns: all of their exports are 'unspecified', never dropped."""
+    for split, at_least in (("province", 5), ("regime", 2)):
+        by_month = dict(
+            query(
+                sample_marts,
+                f"""select strftime(month, '%Y-%m'), count(*) filter (where {split}_code <> 'unspecified')
+                    from marts.exports_by_{split}_monthly
+                    where product_group = 'magnets' and partner_code = 'WORLD' and tonnes > 0
+                    group by all order by 1""",
+            )
+        )
+        assert len(by_month) == 24
+        assert all(count >= at_least for month, count in by_month.items() if month >= "2025"), by_month
+        [(codes, names, unspecified_2025)] = query(
+            sample_marts,
+            f"""select list(distinct {split}_code) filter (where year(month) = 2024),
+                       list(distinct {split}_name_en || ' / ' || {split}_name_zh) filter (where year(month) = 2024),
+                       count(*) filter (where year(month) = 2025 and {split}_code = 'unspecified')
+                from marts.exports_by_{split}_monthly""",
+        )
+        assert (codes, names, unspecified_2025) == (["unspecified"], ["Unspecified / 未指定"], 0)
+    names = dict(
+        query(
+            sample_marts,
+            """select province_code, province_name_en from marts.exports_by_province_monthly
+               where month = '2025-11-01' and product_group = 'magnets' and partner_code = 'WORLD'""",
+        )
+    )
+    assert {"33": "Zhejiang", "36": "Jiangxi", "15": "Inner Mongolia"}.items() <= names.items()
 
 
 def snapshot(warehouse: Warehouse) -> dict[str, list[tuple]]:
@@ -306,8 +393,7 @@ def test_month_by_month_builds_equal_a_full_rebuild_and_follow_a_revision(
     # and November's month-on-month change must follow.
     october = warehouse.landing / "exports" / "2025" / "gacc_exports_2025-10_revised.csv"
     original = (warehouse.landing / "exports" / "2025" / "gacc_exports_2025-10.csv").read_bytes()
-    assert original.count(b'"656,000"') == 1
-    october.write_bytes(original.replace(b'"656,000"', b'"600,000"'))
+    october.write_bytes(with_partner_quantity(original, "85051110", "502", 600_000))  # was 656 t
     [outcome] = ingest_landing(warehouse).outcomes
     assert outcome.status == "loaded"
     dbt_build(warehouse, tmp_path, *months_vars("2025-10-01"))

@@ -10,6 +10,7 @@ from test_marts import dbt_build, months_vars, query
 
 from orchestration.loading.ingest import ingest_landing
 from orchestration.sample import write_sample_files
+from orchestration.sample.revision import with_partner_quantity
 from orchestration.warehouse import Warehouse
 
 pytestmark = pytest.mark.slow
@@ -28,7 +29,7 @@ def test_a_revision_of_october_changes_novembers_mom_and_shows_in_revisions(tmp_
 
     october = warehouse.landing / "exports" / "2025" / "gacc_exports_2025-10.csv"
     october.with_name("gacc_exports_2025-10_revised.csv").write_bytes(
-        october.read_bytes().replace(b'"656,000"', b'"600,000"')
+        with_partner_quantity(october.read_bytes(), "85051110", "502", 600_000)
     )
     ingest_landing(warehouse)
     dbt_build(warehouse, tmp_path, *months_vars("2025-10-01", "2025-11-01"))

@@ -22,9 +22,15 @@ SCRIPT = REPO_ROOT / "scripts" / "build_seeds.py"
 REFERENCE = REPO_ROOT / "reference"
 GACC = REFERENCE / "gacc"
 SEEDS = REPO_ROOT / "dbt_project" / "seeds"
-SEED_FILES = ("dim_partner_codes.csv", "dim_product_codes.csv")
+SEED_FILES = ("dim_partner_codes.csv", "dim_product_codes.csv", "dim_province_codes.csv", "dim_regime_codes.csv")
 PRODUCT_HEADER = ["hs_code", "description_zh", "description_en", "unit_zh", "unit_en", "product_group", "is_rare_earth"]
 PARTNER_HEADER = ["partner_code", "name_zh", "name_en", "iso3", "region"]
+HEADERS = {
+    "dim_product_codes.csv": PRODUCT_HEADER,
+    "dim_partner_codes.csv": PARTNER_HEADER,
+    "dim_province_codes.csv": ["province_code", "name_zh", "name_en"],
+    "dim_regime_codes.csv": ["regime_code", "name_zh", "name_en"],
+}
 REGIONS = {"Africa", "Americas", "Asia", "Europe", "Oceania", "Other"}
 RARE_EARTH_GROUPS = {"magnets", "metals", "compounds", "ferroalloys"}
 
@@ -88,7 +94,7 @@ def test_seed_files_are_clean_one_line_per_row_utf8(name: str) -> None:
     assert not re.search(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]", text), "control character"
     rows = list(csv.reader(io.StringIO(text, newline="")))
     assert len(rows) == text.count("\n"), "a field spans lines"
-    assert rows[0] == (PRODUCT_HEADER if name.startswith("dim_product") else PARTNER_HEADER)
+    assert rows[0] == HEADERS[name]
     assert {len(row) for row in rows} == {len(rows[0])}
     for row in rows[1:]:
         for field in row:
@@ -139,6 +145,29 @@ def test_every_partner_code_of_both_cleaned_lists_is_in_the_seed(partners: dict[
     assert lists["zh"] | lists["en"] == set(partners)
     assert all(re.fullmatch(r"\d{3}", code) for code in partners)
     assert partners["349"]["name_en"] == "Serbia and Montenegro"  # the en list has a NUL byte before it
+
+
+def two_column_list(name: str) -> dict[str, str]:
+    """A GACC code list of two columns (GB18030, a trailing comma on every line), read with the csv module."""
+    rows = list(csv.reader(io.StringIO((GACC / name).read_bytes().decode("gb18030"), newline="")))
+    return {row[0]: row[1] for row in rows[1:] if row}
+
+
+def test_every_province_and_regime_code_is_in_its_seed_with_both_names_and_unspecified() -> None:
+    provinces = {row["province_code"]: row for row in read_seed("dim_province_codes.csv")}
+    listed = two_column_list("china_customs_provinces.csv")
+    assert len(listed) == 31 and set(provinces) == set(listed) | {"unspecified"}
+    assert all(provinces[code]["name_zh"] == name for code, name in listed.items())
+    assert all(row["name_en"] and row["name_zh"] for row in provinces.values())
+    spot = {"11": "Beijing", "15": "Inner Mongolia", "33": "Zhejiang", "36": "Jiangxi", "44": "Guangdong"}
+    assert {code: provinces[code]["name_en"] for code in spot} == spot
+    assert provinces["15"]["name_zh"] == "内蒙古自治区"
+    regimes = {row["regime_code"]: row for row in read_seed("dim_regime_codes.csv")}
+    assert set(regimes) == set(two_column_list("zh-CustomsRegime.csv")) | {"unspecified"}
+    assert (regimes["10"]["name_zh"], regimes["10"]["name_en"]) == ("一般贸易", "Ordinary Trade")
+    assert regimes["15"]["name_en"] == "Processing with Imported Materials"
+    for seed in (provinces, regimes):
+        assert (seed["unspecified"]["name_zh"], seed["unspecified"]["name_en"]) == ("未指定", "Unspecified")
 
 
 def test_the_curated_mapping_has_one_row_per_partner_code() -> None:

@@ -18,6 +18,7 @@ from orchestration.defs.ingest.assets import landing_folder, raw_customs_lines
 from orchestration.defs.ingest.sensors import landing_folder_sensor
 from orchestration.defs.resources import WarehouseResource
 from orchestration.sample import write_sample_files
+from orchestration.sample.revision import with_partner_quantity
 
 
 def test_the_code_location_loads_with_ingest_assets_sensor_and_schedule() -> None:
@@ -63,7 +64,8 @@ def test_only_what_is_monthly_by_nature_is_partitioned_by_month_and_checks_are_n
     unpartitioned = {k.to_user_string() for k in graph.get_all_asset_keys() if graph.get(k).partitions_def is None}
     assert unpartitioned == {
         "landing/gacc_files", "landing/partner_files", "reference/dim_partner_codes", "reference/dim_product_codes",
-        "reference/published_figures", "marts/dim_partner", "marts/dim_product", "quality/data_docs",
+        "reference/dim_province_codes", "reference/dim_regime_codes", "reference/published_figures",
+        "marts/dim_partner", "marts/dim_product", "marts/dim_province", "marts/dim_regime", "quality/data_docs",
         "reports/monthly_report", "serving/postgres_replica",
     }  # fmt: skip
     for name in ("raw_month", "staged_month", "marts_month"):
@@ -91,7 +93,7 @@ def test_the_sensor_requests_one_run_per_new_or_changed_file(tmp_path: Path, ins
     with dg.build_sensor_context(resources=resources, cursor=result.cursor, instance=instance) as context:
         assert landing_folder_sensor(context).run_requests == []
     changed = landing / "exports/2025/gacc_exports_2025-11.csv"
-    changed.write_bytes(changed.read_bytes().replace(b'"582,', b'"590,'))  # a revised US figure
+    changed.write_bytes(with_partner_quantity(changed.read_bytes(), "85051110", "502", 590_000))  # a revised US figure
     shutil.copy(landing / "exports/2025/gacc_exports_2025-10.csv", landing / "exports/misnamed_2025-12.csv")
     with dg.build_sensor_context(resources=resources, cursor=result.cursor, instance=instance) as context:
         requests = {r.run_key.split(":")[0]: r for r in landing_folder_sensor(context).run_requests}
@@ -158,7 +160,8 @@ def test_the_sensor_skips_files_a_cli_load_already_took_unless_a_load_holds_the_
 
 def test_lineage_runs_from_the_landing_folder_to_every_mart_without_gaps() -> None:
     graph = load_definitions().get_repository_def().asset_graph
-    for mart in ("fct_trade_monthly", "exports_by_group_monthly", "magnet_exports_monthly", "monthly_headlines"):
+    for mart in ("fct_trade_monthly", "exports_by_group_monthly", "magnet_exports_monthly", "monthly_headlines",
+                 "exports_by_province_monthly", "exports_by_regime_monthly"):  # fmt: skip
         ancestors, frontier = set(), [dg.AssetKey(["marts", mart])]
         while frontier:
             parents = graph.get(frontier.pop()).parent_keys

@@ -17,6 +17,7 @@ from data_docs_text import expectations, explained, page_text
 from playwright.sync_api import expect, sync_playwright
 
 from orchestration.quality.suites import SUITES
+from orchestration.sample.revision import with_partner_quantity
 from orchestration.warehouse import Warehouse
 
 pytestmark = pytest.mark.slow
@@ -232,7 +233,7 @@ def test_a_reader_holding_the_published_file_neither_blocks_a_load_nor_sees_a_pa
         assert reader.stdout.readline().strip() == "656.0"  # type: ignore[union-attr]
         october = warehouse / "landing" / "exports" / "2025" / "gacc_exports_2025-10.csv"
         revised = october.with_name("gacc_exports_2025-10_revised.csv")
-        revised.write_bytes(october.read_bytes().replace(b'"656,000"', b'"600,000"'))
+        revised.write_bytes(with_partner_quantity(october.read_bytes(), "85051110", "502", 600_000))
         load = rare_earth(warehouse, "load")
         assert load.returncode == 0, load.stderr
         reader.stdin.write("\n")  # type: ignore[union-attr]
@@ -456,7 +457,7 @@ def test_a_failing_month_is_held_back_while_the_other_months_of_the_load_are_pub
     exports = warehouse / "landing" / "exports"
     september = exports / "2025" / "gacc_exports_2025-09.csv"
     september.with_name("gacc_exports_2025-09_revised.csv").write_bytes(
-        september.read_bytes().replace(b'"420,000"', b'"400,000"')
+        with_partner_quantity(september.read_bytes(), "85051110", "502", 400_000)
     )
     duplicate = "数据年月,商品编码,贸易伙伴编码,第一数量,第一计量单位\n" + "202512,85051110,502,5,千克\n" * 2
     (exports / "dup_2025-12.csv").write_text(duplicate, encoding="utf-8")
@@ -539,7 +540,7 @@ def test_the_duckdb_1_5_cli_opens_the_published_file_while_a_load_runs(
 ) -> None:
     warehouse, _ = loaded_sample
     july = warehouse / "landing" / "exports" / "2025" / "gacc_exports_2025-07.csv"
-    revised = july.read_bytes().replace(b'"619,000"', b'"610,000"')
+    revised = with_partner_quantity(july.read_bytes(), "85051110", "502", 610_000)
     july.with_name("gacc_exports_2025-07_revised.csv").write_bytes(revised)
     env = {**os.environ, "WAREHOUSE_DIR": str(warehouse)}
     env.pop("DAGSTER_HOME", None)
@@ -599,7 +600,7 @@ def test_serve_bi_starts_postgres_on_loopback_that_psql_and_every_load_keep_curr
         assert "PostgreSQL replica: 127.0.0.1:" in rare_earth(warehouse, "status").stdout
         june = warehouse / "landing" / "exports" / "2025" / "gacc_exports_2025-06.csv"
         june.with_name("gacc_exports_2025-06_revised.csv").write_bytes(
-            june.read_bytes().replace(b'"353,000"', b'"350,000"')
+            with_partner_quantity(june.read_bytes(), "85051110", "502", 350_000)  # was 353 t
         )
         load = rare_earth(warehouse, "load")
         assert load.returncode == 0, load.stderr

@@ -29,7 +29,7 @@ def test_a_warehouse_built_before_this_release_is_rebuilt_in_full_by_the_next_lo
     load = rare_earth(warehouse, "load")  # no new file: only the changed shape asks for a build
 
     assert load.returncode == 0, load.stderr
-    assert "the marts changed shape with this release (marts_version 2): every month, 2024-01..2025-12" in load.stderr
+    assert "the marts changed shape with this release (marts_version 3): every month, 2024-01..2025-12" in load.stderr
     published = duckdb.connect(str(warehouse / "rare_earth.duckdb"), read_only=True)
     try:
         [(tonnes_type,)] = published.execute(

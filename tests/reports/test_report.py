@@ -16,6 +16,7 @@ import pytest
 from conftest import SampleLoad, rare_earth
 
 from orchestration.reports.report import SECTIONS, Report, build_report
+from orchestration.sample.revision import with_partner_quantity
 
 pytestmark = pytest.mark.slow
 
@@ -124,7 +125,7 @@ def revised(sample_load: SampleLoad, tmp_path_factory: pytest.TempPathFactory) -
     shutil.copytree(sample_load.pristine, warehouse)
     november = warehouse / "landing" / "exports" / "2025" / "gacc_exports_2025-11.csv"
     november.with_name("gacc_exports_2025-11_revised.csv").write_bytes(
-        november.read_bytes().replace(b'"582,000"', b'"580,000"')
+        with_partner_quantity(november.read_bytes(), "85051110", "502", 580_000)
     )
     load = rare_earth(warehouse, "load")
     assert load.returncode == 0, load.stderr

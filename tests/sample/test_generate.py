@@ -221,7 +221,7 @@ def test_layout_and_variants(written: tuple[Path, list[Path]]) -> None:
 def test_rows_unique_positive_and_plausible(lines: list[SampleLine]) -> None:
     seen: set[tuple[str, ...]] = set()
     for line in lines:
-        key = (line.flow, line.month, line.hs_code, line.partner_code, line.customs_regime)
+        key = (line.flow, line.month, line.hs_code, line.partner_code, line.customs_regime, line.province)
         assert key not in seen
         seen.add(key)
         assert line.quantity_kg > 0 and line.value_usd > 0
@@ -231,6 +231,31 @@ def test_rows_unique_positive_and_plausible(lines: list[SampleLine]) -> None:
         "10",
         "15",
     }
+
+
+def test_2025_exports_come_split_by_province_and_regime(
+    written: tuple[Path, list[Path]], lines: list[SampleLine]
+) -> None:
+    """As real downloads can, the 2025 export files carry the registered location (province) of the trading firm and
+    the customs regime, in English and in the portal's Chinese GB18030 layout; 2024's files do not."""
+    out, _ = written
+    native = (out / "exports/2025/gacc_exports_2025-03.csv").read_bytes().decode("gb18030").splitlines()[0]
+    assert '"贸易方式编码","贸易方式名称","注册地编码","注册地名称"' in native
+    english = (out / "exports/2025/gacc_exports_2025-10.csv").read_bytes().decode("utf-8-sig").splitlines()[0]
+    assert "Customs Regime code,Customs Regime,Locations of importers and exporters code," in english
+    sheet = openpyxl.load_workbook(out / "exports/2025/gacc_exports_2025-08.xlsx").worksheets[0]
+    assert "Locations of importers and exporters" in [c.value for c in sheet[1]]
+    assert "注册地编码" not in (out / "exports/2024/gacc_exports_2024-12.csv").read_bytes().decode("gb18030")
+
+    magnets: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    for line in lines:
+        split = line.flow == "export" and line.month >= "2025"
+        assert bool(line.province) == split and bool(line.customs_regime) == (line.month >= "2025"), line
+        if split and line.hs_code == "85051110":
+            magnets[line.month].add((line.province, line.customs_regime))
+    assert len(magnets) == 12
+    for pairs in magnets.values():
+        assert len({province for province, _ in pairs}) >= 5 and len({regime for _, regime in pairs}) >= 2
 
 
 def test_unit_values_are_plausible(lines: list[SampleLine]) -> None:

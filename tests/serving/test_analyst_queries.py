@@ -87,3 +87,9 @@ def test_the_queries_answer_the_questions_on_the_sample(published_sample: Path) 
     assert [(row[0], row[1]) for row in trough] == [(date(2025, 5, 1), 46.0)]
     top = on_duckdb(published_sample, queries["top_magnet_destinations_last_month"])
     assert len(top) == 10 and top[0][1] >= top[-1][1]
+    provinces = on_duckdb(published_sample, queries["magnet_exports_by_province"])
+    assert {row[0] for row in provinces} == {date(2025, 10, 1), date(2025, 11, 1), date(2025, 12, 1)}
+    december = [row for row in provinces if row[0] == date(2025, 12, 1)]
+    assert len(december) >= 5 and "unspecified" not in {row[1] for row in december}
+    assert abs(sum(row[4] for row in december) - 100) <= 0.5  # the shares of world magnets, rounded
+    assert december[0][2] == "Zhejiang"  # Ningbo's magnet makers

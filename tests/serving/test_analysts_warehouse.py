@@ -63,6 +63,8 @@ def test_every_mart_with_a_partner_names_it_and_finds_it_by_iso_code(published_s
     assert with_partner == {
         "fct_trade_monthly",
         "exports_by_group_monthly",
+        "exports_by_province_monthly",
+        "exports_by_regime_monthly",
         "magnet_exports_monthly",
         "revisions",
         "published_reconciliation",

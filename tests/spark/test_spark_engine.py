@@ -32,9 +32,13 @@ def test_the_spark_engine_publishes_the_marts_of_the_duckdb_engine(tmp_path: Pat
     assert sorted(marts) == PUBLISHED_MARTS
     assert marts["fct_trade_monthly"] > 500 and marts["monthly_headlines"] == 3
     # The revised month alone is rewritten in each incremental mart: one of fct_trade_monthly's three months, and
-    # the first month of revisions, which had none.
+    # the first month of revisions, which had none; the province and regime marts rewrite the month after it too,
+    # whose month-on-month change reads it.
     assert rerun.rewritten and rerun.only_that_month, rerun.describe()
-    assert rerun.partitions == {"fct_trade_monthly": 3, "revisions": 1}
+    assert rerun.partitions == {
+        "exports_by_province_monthly": 3, "exports_by_regime_monthly": 3, "fct_trade_monthly": 3, "revisions": 1
+    }  # fmt: skip
+    assert rerun.rewritten["exports_by_province_monthly"] == {"month=2025-11-01", "month=2025-12-01"}
 
 
 def test_an_unknown_engine_is_refused_before_anything_runs(tmp_path: Path) -> None:

@@ -5,12 +5,7 @@
 -- for the commodities it holds. A value sums only when every line carries it (never silently partial); US
 -- dollars missing where renminbi are there are converted at the month's implied rate (value_usd_derived).
 with lines as (
-    select
-        l.*,
-        {{ is_kilogram('l.unit', 'p.unit_en') }} as is_kilogram
-    from {{ ref('stg_customs__trade_lines') }} as l
-    left join {{ ref('dim_product_codes') }} as p on p.hs_code = l.hs_code
-    where l.is_current and l.period_kind is distinct from 'ytd' and {{ months_in_run('l.month') }}
+    {{ current_monthly_file_lines() }}
 ),
 
 monthly as (
@@ -20,7 +15,7 @@ monthly as (
         flow,
         hs_code,
         partner_code,
-        cast(coalesce(sum(quantity) filter (where is_kilogram), 0) as decimal(18, 3)) as quantity_kg,
+        {{ kilograms_of_lines() }} as quantity_kg,
         cast(sum(quantity) filter (where not is_kilogram) as decimal(18, 3)) as quantity_other_units,
         cast(count(*) filter (where not is_kilogram) as integer) as non_kilogram_lines,
         cast({{ complete_sum('value_usd') }} as decimal(18, 3)) as value_usd,
@@ -63,14 +58,8 @@ summed as (
 ),
 
 usd_per_cny as (
-    -- The month's exchange rate as its own customs figures imply it: over every line (either flow) that
-    -- carries both currencies. A month without such lines has none, and its renminbi-only values stay
-    -- without US dollars.
-    select month, {{ ratio('sum(value_usd)', 'sum(value_cny)') }} as rate
-    from summed
-    where value_usd is not null and value_cny is not null and value_cny <> 0
-    group by month
-    having sum(value_cny) <> 0
+    -- The month's exchange rate as its own customs figures imply it (both currencies, either flow).
+    {{ usd_per_cny_by_month('summed') }}
 )
 
 select
@@ -82,11 +71,11 @@ select
     summed.quantity_kg,
     summed.quantity_other_units,
     summed.non_kilogram_lines,
-    cast(coalesce(summed.value_usd, summed.value_cny * usd_per_cny.rate) as decimal(18, 3)) as value_usd,
+    {{ usd_or_converted('summed.value_usd', 'summed.value_cny', 'usd_per_cny.rate') }} as value_usd,
     summed.value_cny,
     summed.vintage,
     summed.source_file,
     summed.derivation,
-    summed.value_usd is null and summed.value_cny is not null and usd_per_cny.rate is not null as value_usd_derived
+    {{ usd_was_converted('summed.value_usd', 'summed.value_cny', 'usd_per_cny.rate') }} as value_usd_derived
 from summed
 left join usd_per_cny on usd_per_cny.month = summed.month

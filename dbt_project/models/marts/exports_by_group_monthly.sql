@@ -2,8 +2,9 @@
 -- changes against the true calendar month before and year before (a missing month gives NULL, never
 -- the month before it), share of world, year-to-date and rank among partners. A January–February
 -- combined release (period_months = 2) is one period: March's MoM compares with its monthly average
--- (mom_basis says so), its own MoM is NULL, and YoY compares like with like. Measures are computed exactly
--- and leave as DOUBLE (macros/analyst_numbers.sql).
+-- (mom_basis says so), its own MoM is NULL, and YoY compares like with like (macro period_comparison_joins,
+-- shared with the province and regime marts). Measures are computed exactly and leave as DOUBLE
+-- (macros/analyst_numbers.sql).
 with series as (
     select
         month, product_group, partner_code, tonnes, value_usd, coalesce(period_months, 1) as period_months, value_cny,
@@ -31,9 +32,9 @@ select
     {{ as_measure('current_month.tonnes') }} as tonnes,
     {{ as_measure('current_month.value_usd') }} as value_usd,
     {{ as_measure('bases.mom_base') }} as tonnes_prev_month,
-    {{ as_measure('100 * (' ~ ratio('current_month.tonnes', 'nullif(bases.mom_base, 0)') ~ ' - 1)') }} as mom_pct,
+    {{ pct_change('current_month.tonnes', 'bases.mom_base') }} as mom_pct,
     {{ as_measure('bases.yoy_base') }} as tonnes_prev_year,
-    {{ as_measure('100 * (' ~ ratio('current_month.tonnes', 'nullif(bases.yoy_base, 0)') ~ ' - 1)') }} as yoy_pct,
+    {{ pct_change('current_month.tonnes', 'bases.yoy_base') }} as yoy_pct,
     {{ as_measure(ratio('100 * current_month.tonnes', 'nullif(world.tonnes, 0)')) }} as share_of_world_pct,
     {{ as_measure('current_month.ytd_tonnes') }} as ytd_tonnes,
     cast(current_month.rank_in_month as integer) as rank_in_month,
@@ -45,44 +46,7 @@ select
     current_month.value_usd is not null as value_usd_complete,
     coalesce(current_month.value_usd_derived, false) as value_usd_derived
 from ranked as current_month
-left join series as previous_month
-    on previous_month.product_group = current_month.product_group
-    and previous_month.partner_code = current_month.partner_code
-    and previous_month.month = cast(current_month.month - interval 1 month as date)
-left join series as previous_year
-    on previous_year.product_group = current_month.product_group
-    and previous_year.partner_code = current_month.partner_code
-    and previous_year.month = cast(current_month.month - interval 12 month as date)
-left join series as previous_february
-    on current_month.period_months = 2
-    and previous_february.product_group = current_month.product_group
-    and previous_february.partner_code = current_month.partner_code
-    and previous_february.month = cast(current_month.month - interval 11 month as date)
-left join series as january_february
-    on month(current_month.month) = 3
-    and january_february.product_group = current_month.product_group
-    and january_february.partner_code = current_month.partner_code
-    and january_february.month = cast(current_month.month - interval 2 month as date)
-    and january_february.period_months = 2
-cross join lateral (
-    select
-        case
-            when current_month.period_months = 2 then null
-            when previous_month.period_months = 1 then previous_month.tonnes
-            when january_february.tonnes is not null then {{ ratio('january_february.tonnes', '2') }}
-        end as mom_base,
-        case
-            when current_month.period_months = 2 then null
-            when previous_month.period_months = 1 then 'previous month'
-            when january_february.tonnes is not null then 'January–February monthly average'
-        end as mom_basis,
-        -- Like with like: a month with that month, a Jan–Feb period with Jan–Feb (combined or summed).
-        case
-            when current_month.period_months = previous_year.period_months then previous_year.tonnes
-            when current_month.period_months = 2 and previous_year.period_months = 1
-                and previous_february.period_months = 1 then previous_year.tonnes + previous_february.tonnes
-        end as yoy_base
-) as bases
+{{ period_comparison_joins('series', 'current_month', ['product_group', 'partner_code']) }}
 left join series as world
     on world.product_group = current_month.product_group
     and world.partner_code = 'WORLD'
