@@ -144,6 +144,27 @@ def insert_whole_file(
     return rows_read
 
 
+def load_or_quarantine(
+    con: duckdb.DuckDBPyConnection, file: LandingFile, sha256: str, load: Callable[[], FileOutcome]
+) -> FileOutcome:
+    """Run a source's `load` of one file in one transaction: committed whole, or rolled back and the file quarantined
+    with the reason (whatever one file does, the files beside it still load). An interrupt rolls back and goes on."""
+    con.begin()
+    try:
+        file.check_inside_landing()
+        outcome = load()
+        con.commit()
+        return outcome
+    except Exception as err:
+        con.rollback()
+        outcome = quarantine_outcome(file, sha256, err)
+        record_file(con, file, outcome)
+        return outcome
+    except BaseException:
+        con.rollback()
+        raise
+
+
 def quarantine_outcome(file: LandingFile, sha256: str, err: Exception) -> FileOutcome:
     """The quarantine record of a refused file: a reader's own words, or an unexpected error with its traceback."""
     unexpected = err if not isinstance(err, LandingFileError) else err.__cause__

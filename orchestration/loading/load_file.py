@@ -14,8 +14,8 @@ from orchestration.loading.file_record import (
     FileOutcome,
     ProgressCallback,
     insert_whole_file,
+    load_or_quarantine,
     next_vintage,
-    quarantine_outcome,
     record_file,
     same_content,
 )
@@ -126,60 +126,53 @@ def _rows_in_any_order(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
 def _load_new_file(
     con: duckdb.DuckDBPyConnection, file: LandingFile, sha256: str, on_progress: ProgressCallback | None
 ) -> FileOutcome:
-    con.begin()
-    try:
-        file.check_inside_landing()
-        gacc = open_gacc_file(file.path, relative_path=file.relative_path)
-        vintage = next_vintage(con)
-        rows_read = insert_whole_file(
-            con,
-            file,
-            sha256,
-            gacc.batches,
-            RAW_LINE_SCHEMA,
-            f"""insert into {RAW_TABLE} by name
-                select * rename ({_RENAMED}), $flow as flow, $source_file as source_file,
-                       $source_sha256 as source_sha256, $vintage as vintage, $loaded_at as loaded_at,
-                       $period_kind as period_kind
-                from incoming_lines""",
-            {"flow": gacc.flow, "vintage": vintage, "period_kind": "ytd" if gacc.cumulative else "month"},
-            on_progress,
+    return load_or_quarantine(con, file, sha256, lambda: _load(con, file, sha256, on_progress))
+
+
+def _load(
+    con: duckdb.DuckDBPyConnection, file: LandingFile, sha256: str, on_progress: ProgressCallback | None
+) -> FileOutcome:
+    gacc = open_gacc_file(file.path, relative_path=file.relative_path)
+    vintage = next_vintage(con)
+    rows_read = insert_whole_file(
+        con,
+        file,
+        sha256,
+        gacc.batches,
+        RAW_LINE_SCHEMA,
+        f"""insert into {RAW_TABLE} by name
+            select * rename ({_RENAMED}), $flow as flow, $source_file as source_file,
+                   $source_sha256 as source_sha256, $vintage as vintage, $loaded_at as loaded_at,
+                   $period_kind as period_kind
+            from incoming_lines""",
+        {"flow": gacc.flow, "vintage": vintage, "period_kind": "ytd" if gacc.cumulative else "month"},
+        on_progress,
+    )
+    if rows_read == PORTAL_ROW_CAP:
+        raise GaccFileError(
+            file.name,
+            f"exactly {PORTAL_ROW_CAP:,} data rows: probably truncated at the portal's download cap; "
+            "split the query (e.g. by partner or commodity) and download again",
         )
-        if rows_read == PORTAL_ROW_CAP:
-            raise GaccFileError(
-                file.name,
-                f"exactly {PORTAL_ROW_CAP:,} data rows: probably truncated at the portal's download cap; "
-                "split the query (e.g. by partner or commodity) and download again",
-            )
-        months = tuple(
-            r[0]
-            for r in con.execute(
-                f"select distinct month from {RAW_TABLE} where vintage = ? order by 1", [vintage]
-            ).fetchall()
-        )
-        outcome = FileOutcome(
-            file.name, sha256, "loaded", gacc.flow, months, rows_read, vintage, warning=_unreadable_names(con, vintage)
-        )
-        record_file(
-            con,
-            file,
-            outcome,
-            encoding=gacc.encoding,
-            header_language=gacc.header.language,
-            currencies=",".join(gacc.header.currencies) or None,
-            release_label=gacc.release,
-        )
-        superseded = tuple(_mark_superseded(con, vintage))
-        con.commit()
-        return replace(outcome, superseded=superseded)
-    except Exception as err:  # whatever one file does, the files beside it still load
-        con.rollback()
-        outcome = quarantine_outcome(file, sha256, err)
-        record_file(con, file, outcome)
-        return outcome
-    except BaseException:
-        con.rollback()
-        raise
+    months = tuple(
+        r[0]
+        for r in con.execute(
+            f"select distinct month from {RAW_TABLE} where vintage = ? order by 1", [vintage]
+        ).fetchall()
+    )
+    outcome = FileOutcome(
+        file.name, sha256, "loaded", gacc.flow, months, rows_read, vintage, warning=_unreadable_names(con, vintage)
+    )
+    record_file(
+        con,
+        file,
+        outcome,
+        encoding=gacc.encoding,
+        header_language=gacc.header.language,
+        currencies=",".join(gacc.header.currencies) or None,
+        release_label=gacc.release,
+    )
+    return replace(outcome, superseded=tuple(_mark_superseded(con, vintage)))
 
 
 def _unreadable_names(con: duckdb.DuckDBPyConnection, vintage: int) -> str | None:

@@ -17,8 +17,8 @@ from orchestration.loading.file_record import (
     FileOutcome,
     ProgressCallback,
     insert_whole_file,
+    load_or_quarantine,
     next_vintage,
-    quarantine_outcome,
     record_file,
 )
 from orchestration.loading.landing import LandingFile, Source
@@ -28,52 +28,45 @@ from orchestration.rules import china_iso3
 def load_new_partner_file(
     con: duckdb.DuckDBPyConnection, file: LandingFile, sha256: str, on_progress: ProgressCallback | None
 ) -> FileOutcome:
-    con.begin()
-    try:
-        file.check_inside_landing()
-        comtrade = open_comtrade_file(file.path, relative_path=file.relative_path)
-        vintage = next_vintage(con)
-        rows_read = insert_whole_file(
-            con,
-            file,
-            sha256,
-            comtrade.batches,
-            PARTNER_LINE_SCHEMA,
-            f"""insert into {PARTNER_TABLE} by name
-                select *, $source_file as source_file, $source_sha256 as source_sha256, $vintage as vintage,
-                       $loaded_at as loaded_at
-                from incoming_lines""",
-            {"vintage": vintage},
-            on_progress,
+    return load_or_quarantine(con, file, sha256, lambda: _load(con, file, sha256, on_progress))
+
+
+def _load(
+    con: duckdb.DuckDBPyConnection, file: LandingFile, sha256: str, on_progress: ProgressCallback | None
+) -> FileOutcome:
+    comtrade = open_comtrade_file(file.path, relative_path=file.relative_path)
+    vintage = next_vintage(con)
+    rows_read = insert_whole_file(
+        con,
+        file,
+        sha256,
+        comtrade.batches,
+        PARTNER_LINE_SCHEMA,
+        f"""insert into {PARTNER_TABLE} by name
+            select *, $source_file as source_file, $source_sha256 as source_sha256, $vintage as vintage,
+                   $loaded_at as loaded_at
+            from incoming_lines""",
+        {"vintage": vintage},
+        on_progress,
+    )
+    if rows_read == 0:
+        raise ComtradeFileError(file.name, "no data rows below the header: nothing to load")
+    [(months, flows, with_china)] = con.execute(
+        f"""select list(distinct month order by month),
+                   string_agg(distinct lower(flowDesc), ',' order by lower(flowDesc)),
+                   count(*) filter (where partnerISO = $china)
+            from {PARTNER_TABLE} where vintage = $vintage""",
+        {"vintage": vintage, "china": china_iso3()},
+    ).fetchall()
+    warning = None
+    if not with_china:
+        warning = (
+            f"no line has China ({china_iso3()}) as partner: the mirror compares what partners report of their "
+            "trade with China, so this file adds nothing to it"
         )
-        if rows_read == 0:
-            raise ComtradeFileError(file.name, "no data rows below the header: nothing to load")
-        [(months, flows, with_china)] = con.execute(
-            f"""select list(distinct month order by month),
-                       string_agg(distinct lower(flowDesc), ',' order by lower(flowDesc)),
-                       count(*) filter (where partnerISO = $china)
-                from {PARTNER_TABLE} where vintage = $vintage""",
-            {"vintage": vintage, "china": china_iso3()},
-        ).fetchall()
-        warning = None
-        if not with_china:
-            warning = (
-                f"no line has China ({china_iso3()}) as partner: the mirror compares what partners report of their "
-                "trade with China, so this file adds nothing to it"
-            )
-        outcome = FileOutcome(file.name, sha256, "loaded", flows, tuple(months), rows_read, vintage, warning=warning)
-        record_file(con, file, outcome, encoding=comtrade.encoding)
-        superseded = tuple(_mark_superseded(con, vintage))
-        con.commit()
-        return replace(outcome, superseded=superseded)
-    except Exception as err:  # whatever one file does, the files beside it still load
-        con.rollback()
-        outcome = quarantine_outcome(file, sha256, err)
-        record_file(con, file, outcome)
-        return outcome
-    except BaseException:
-        con.rollback()
-        raise
+    outcome = FileOutcome(file.name, sha256, "loaded", flows, tuple(months), rows_read, vintage, warning=warning)
+    record_file(con, file, outcome, encoding=comtrade.encoding)
+    return replace(outcome, superseded=tuple(_mark_superseded(con, vintage)))
 
 
 def _mark_superseded(con: duckdb.DuckDBPyConnection, vintage: int) -> list[str]:

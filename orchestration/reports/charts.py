@@ -152,6 +152,16 @@ def _placed(
     )
 
 
+def _note_chart(note: str, title: str) -> alt.Chart:
+    """A chart of the right size holding one sentence, where there is nothing to draw yet."""
+    return (
+        alt.Chart(pd.DataFrame({"note": [note]}))
+        .mark_text(size=14)
+        .encode(text="note:N")
+        .properties(width=WIDTH, height=HEIGHT, title=title)
+    )
+
+
 def us_magnets_chart(us: pd.DataFrame, trough_month: date, trough_tonnes: float) -> alt.LayerChart:
     """(a) US-bound magnet tonnes by month, the trough and the latest month annotated."""
     us = us.sort_values("month")
@@ -200,12 +210,7 @@ def growth_chart(growth: pd.DataFrame) -> alt.Chart | alt.LayerChart:
     title = "Month-on-month growth of exports, %"
     long = growth.melt("month", var_name="series", value_name="mom_pct").dropna()
     if long.empty:  # one month loaded: no change to draw, and an empty chart has no size to render
-        return (
-            alt.Chart(pd.DataFrame({"note": ["no month-on-month change yet: the warehouse holds one month"]}))
-            .mark_text(size=14)
-            .encode(text="note:N")
-            .properties(width=WIDTH, height=HEIGHT, title=title)
-        )
+        return _note_chart("no month-on-month change yet: the warehouse holds one month", title)
     long = long.assign(month=pd.to_datetime(long["month"]), mom_pct=long["mom_pct"].astype(float))
     plot = _growth_plot(long)
     long = long.assign(shown=long["mom_pct"].clip(plot.low, plot.high))
@@ -289,12 +294,7 @@ def mirror_chart(mirror: pd.DataFrame) -> alt.Chart | alt.LayerChart:
     title = "Magnets: China's reported exports to the US beside US-reported imports from China, tonnes"
     long = mirror.melt("month", var_name="side", value_name="tonnes").dropna()
     if long.empty:
-        return (
-            alt.Chart(pd.DataFrame({"note": ["no US-reported figures loaded yet (landing/partner/)"]}))
-            .mark_text(size=14)
-            .encode(text="note:N")
-            .properties(width=WIDTH, height=HEIGHT, title=title)
-        )
+        return _note_chart("no US-reported figures loaded yet (landing/partner/)", title)
     long = long.assign(month=pd.to_datetime(long["month"]), tonnes=long["tonnes"].astype(float))
     plot = MonthPlot(long["month"].min(), long["month"].max(), 0.0, _rounded_up(float(long["tonnes"].max()) * 1.1))
     base = alt.Chart(long).encode(
