@@ -20,7 +20,7 @@ from orchestration.loading.file_record import (
     same_content,
 )
 from orchestration.loading.landing import LandingFile, Source
-from orchestration.loading.load_partner_file import load_new_partner_file
+from orchestration.loading.load_partner_file import load_partner_lines
 from orchestration.reference_codes import known_names
 
 PORTAL_ROW_CAP = 10_000
@@ -101,10 +101,9 @@ def load_file(
         outcome = FileOutcome(file.name, sha256, "duplicate", reason=f"same content as {duplicate_of}, already loaded")
         record_file(con, file, outcome)
         return outcome
-    if file.source is Source.PARTNER:
-        return load_new_partner_file(con, file, sha256, on_progress)
+    load = load_partner_lines if file.source is Source.PARTNER else _load_customs_lines
     with _rows_in_any_order(con):
-        return _load_new_file(con, file, sha256, on_progress)
+        return load_or_quarantine(con, file, sha256, lambda: load(con, file, sha256, on_progress))
 
 
 @contextlib.contextmanager
@@ -123,13 +122,7 @@ def _rows_in_any_order(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
         con.execute(f"set preserve_insertion_order = {'true' if before else 'false'}")
 
 
-def _load_new_file(
-    con: duckdb.DuckDBPyConnection, file: LandingFile, sha256: str, on_progress: ProgressCallback | None
-) -> FileOutcome:
-    return load_or_quarantine(con, file, sha256, lambda: _load(con, file, sha256, on_progress))
-
-
-def _load(
+def _load_customs_lines(
     con: duckdb.DuckDBPyConnection, file: LandingFile, sha256: str, on_progress: ProgressCallback | None
 ) -> FileOutcome:
     gacc = open_gacc_file(file.path, relative_path=file.relative_path)

@@ -17,7 +17,6 @@ from orchestration.loading.file_record import (
     FileOutcome,
     ProgressCallback,
     insert_whole_file,
-    load_or_quarantine,
     next_vintage,
     record_file,
 )
@@ -25,15 +24,10 @@ from orchestration.loading.landing import LandingFile, Source
 from orchestration.rules import china_iso3
 
 
-def load_new_partner_file(
+def load_partner_lines(
     con: duckdb.DuckDBPyConnection, file: LandingFile, sha256: str, on_progress: ProgressCallback | None
 ) -> FileOutcome:
-    return load_or_quarantine(con, file, sha256, lambda: _load(con, file, sha256, on_progress))
-
-
-def _load(
-    con: duckdb.DuckDBPyConnection, file: LandingFile, sha256: str, on_progress: ProgressCallback | None
-) -> FileOutcome:
+    """Insert the file's lines as a new vintage with its audit record (in the caller's transaction)."""
     comtrade = open_comtrade_file(file.path, relative_path=file.relative_path)
     vintage = next_vintage(con)
     rows_read = insert_whole_file(
