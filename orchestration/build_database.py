@@ -267,8 +267,10 @@ create or replace view {CURRENT_VIEW} as
 select * exclude (is_held, is_current) from {FLAGGED_VIEW} where is_current;
 
 -- The partner-reported lines by the same two rules. A file is one vintage, so a hold names it by vintage and month.
--- A later file replaces an earlier one per reporter, flow, month and commodity: a file of one reporter's magnets
--- revises those and leaves the reporter's other codes and the other reporters as they were.
+-- A later file replaces an earlier one per Comtrade record: reporter, flow, month, commodity, partner and breakdown
+-- (second partner, customs procedure, modes of supply and transport). A file of one reporter's magnets revises those
+-- and leaves its other codes and the other reporters as they were; a file of a breakdown (e.g. by mode of transport)
+-- adds to the totals an earlier file gave, never replaces them.
 create or replace view {FLAGGED_PARTNER_VIEW} as
 with lines as (
     select
@@ -279,7 +281,10 @@ with lines as (
 select
     *,
     not is_held and vintage = max(case when not is_held then vintage end)
-        over (partition by reporterCode, flowCode, month, cmdCode) as is_current
+        over (
+            partition by reporterCode, flowCode, month, cmdCode, partnerCode, partner2Code, customsCode, mosCode,
+                motCode
+        ) as is_current
 from lines;
 
 create or replace view {CURRENT_PARTNER_VIEW} as

@@ -1,8 +1,8 @@
 """Loading one partner-reported file (a UN Comtrade download in landing/partner/) into `raw.partner_lines`.
 
 The same rules as a customs file: all of it in one transaction with its audit record, or quarantined with the
-reader's reason; a later file for the same reporter, flow, month and commodity is a new vintage that replaces it.
-The reporter, partner and flow come from the file's columns, never from its path.
+reader's reason; a later file for the same Comtrade record (reporter, flow, month, commodity, partner and breakdown)
+is a new vintage that replaces it. The reporter, partner and flow come from the file's columns, never from its path.
 """
 
 from __future__ import annotations

@@ -134,3 +134,20 @@ def test_a_later_file_is_a_new_vintage_and_supersedes_what_it_replaces(warehouse
     replaced = drop(warehouse, "usa_2025_final.csv", render([base_row(cmdCode="280530", netWgt="9")]).encode())
     [outcome] = ingest_landing(warehouse, source=Source.PARTNER).outcomes
     assert (outcome.file_name, outcome.superseded) == (replaced, (first,))
+
+
+def test_a_breakdown_file_adds_to_the_totals_and_never_replaces_them(warehouse: Warehouse) -> None:
+    totals = drop(warehouse, "usa_2025.csv", render([base_row()]).encode())
+    ingest_landing(warehouse, source=Source.PARTNER)
+    by_sea = base_row(motCode="2100", motDesc="Sea", netWgt="100000")
+    by_air = base_row(motCode="1000", motDesc="Air", netWgt="52345")
+    breakdown = drop(warehouse, "usa_2025_by_mode.csv", render([by_sea, by_air]).encode())
+
+    [outcome] = ingest_landing(warehouse, source=Source.PARTNER).outcomes
+
+    assert (outcome.file_name, outcome.status, outcome.superseded) == (breakdown, "loaded", ())
+    with build_db(warehouse) as con:
+        current = con.execute(
+            "select motCode, netWgt, source_file from raw.current_partner_lines order by motCode"
+        ).fetchall()
+    assert current == [(0, 152345.0, totals), (1000, 52345.0, breakdown), (2100, 100000.0, breakdown)]

@@ -107,7 +107,8 @@ def raw_customs_lines(context: dg.AssetExecutionContext, warehouse: WarehouseRes
     description=(
         "Every line of every loaded partner-reported file (UN Comtrade, landing/partner/), all 47 columns typed, with "
         "lineage (source file, sha256, row number, vintage, load time). Same rules as customs files: one transaction "
-        "or quarantine; `raw.current_partner_lines` shows the latest vintage per reporter, flow, month and commodity."
+        "or quarantine; `raw.current_partner_lines` shows the latest vintage per reporter, flow, month, commodity and "
+        "breakdown."
     ),
     **MONTHLY,
     code_version=source_version(__name__, "orchestration.comtrade", *_INGEST_CODE),
