@@ -33,6 +33,11 @@ china as (
     group by 1, 2, 3
 ),
 
+-- The months China's exports are loaded for (a January-February combined release under January).
+china_months as (
+    select distinct month from {{ ref('int_exports__group_partner_monthly') }}
+),
+
 -- Each partner month under the period of China's it belongs to: February joins a combined January-February.
 partner as (
     select
@@ -65,8 +70,10 @@ compared as (
         periods.product_group,
         periods.partner_iso3,
         coalesce(china.period_months, 1) as period_months,
-        china.tonnes as china_tonnes,
-        china.value_usd as china_value_usd,
+        -- None to this partner in a month China's exports are loaded for is 0 t, not unknown.
+        case when china.month is not null then china.tonnes when loaded.month is not null then 0 end as china_tonnes,
+        case when china.month is not null then china.value_usd when loaded.month is not null then 0 end
+            as china_value_usd,
         china.value_usd_derived,
         cast(partner.net_kg * 0.001 as decimal(20, 6)) as partner_tonnes,
         partner.value_usd as partner_value_usd,
@@ -79,6 +86,7 @@ compared as (
         on china.month = periods.month
         and china.product_group = periods.product_group
         and china.partner_iso3 = periods.partner_iso3
+    left join china_months as loaded on loaded.month = periods.month
     left join partner
         on partner.month = periods.month
         and partner.product_group = periods.product_group
