@@ -60,6 +60,19 @@ def _normalise(header: str) -> str:
     return re.sub(r"\s+", " ", plain.strip().strip('"').strip()).casefold()
 
 
+def _refuse_comtrade_header(path: str, header: list[str]) -> None:
+    """A UN Comtrade download (partner-reported statistics) among the customs files is refused for what it is."""
+    from orchestration.comtrade.layout import COMTRADE_COLUMNS  # here: the Comtrade reader imports this module
+
+    if len({name.strip() for name in header} & set(COMTRADE_COLUMNS)) >= len(COMTRADE_COLUMNS) // 2:
+        raise GaccFileError(
+            path,
+            "this is a UN Comtrade download (partner-reported statistics), not a China Customs file: put it under "
+            "partner/ in the landing folder",
+            line=1,
+        )
+
+
 def _look_alikes(header: str) -> str:
     """' (it holds U+0421 CYRILLIC CAPITAL LETTER ES, ...)': letters that only look like the expected ones."""
     plain = unicodedata.normalize("NFKC", header)
@@ -113,6 +126,7 @@ def map_header(path: str, header: list[str]) -> HeaderMap:
             raise GaccFileError(path, f"header column {index + 1} is empty; every column needs a name", line=1)
         canonical = _LOOKUP.get(name)
         if canonical is None:
+            _refuse_comtrade_header(path, header)
             expected = ", ".join(column_label(c) for c in HEADER_ALIASES)
             shown = raw.strip() if len(raw.strip()) <= 80 else raw.strip()[:80] + "…"
             raise GaccFileError(

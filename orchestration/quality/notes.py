@@ -24,7 +24,7 @@ CONSEQUENCES = {"warning": "published as is", "error": "held back, so the month 
 # series' month, its move (mom_pct) and the band the move broke.
 MOVE_COLUMN = "mom_beyond_band"
 # The column of the mirror suite's band expectation (expectations/mirror_month.json): its located rows carry the
-# month, the gap (tonnes_gap_pct), the series' usual gap and the band around it.
+# month, the gap (tonnes_gap_pct) and the band around the series' usual gap, which comes as context.
 GAP_COLUMN = "gap_beyond_band"
 
 
@@ -62,7 +62,7 @@ def _gap_notes(outcome: ExpectationOutcome) -> list[str]:
     contexts = outcome.context or tuple({} for _ in outcome.located)
     notes = []
     for row, context in zip(outcome.located, contexts, strict=True):
-        gap, usual, band = row.get("tonnes_gap_pct"), row.get("usual_gap_pct"), row.get("band")
+        gap, usual, band = row.get("tonnes_gap_pct"), context.get("usual_gap_pct"), row.get("band")
         if not isinstance(row.get("month"), date) or gap is None or usual is None or band is None:
             continue
         iso3 = str(context.get("partner_iso3"))

@@ -140,7 +140,7 @@ SUITES: tuple[Suite, ...] = (
             "historical band, naming every month whose gap leaves it"
         ),
         frame=mirror_month_frame,
-        locate_by=("series", "month", "tonnes_gap_pct", "usual_gap_pct", "band"),
-        context_by=("product_group", "partner_iso3", "partner_name_en"),
+        locate_by=("series", "month", "tonnes_gap_pct", "band"),
+        context_by=("product_group", "partner_iso3", "partner_name_en", "usual_gap_pct"),
     ),
 )

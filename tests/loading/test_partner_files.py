@@ -151,3 +151,17 @@ def test_a_breakdown_file_adds_to_the_totals_and_never_replaces_them(warehouse: 
             "select motCode, netWgt, source_file from raw.current_partner_lines order by motCode"
         ).fetchall()
     assert current == [(0, 152345.0, totals), (1000, 52345.0, breakdown), (2100, 100000.0, breakdown)]
+
+
+def test_a_comtrade_file_among_the_customs_files_is_quarantined_saying_where_it_belongs(warehouse: Warehouse) -> None:
+    path = warehouse.landing / "exports" / "comtrade_USA_2025.csv"
+    path.parent.mkdir(parents=True)
+    path.write_text(render([base_row()]), encoding="utf-8")
+
+    [outcome] = ingest_landing(warehouse, source=Source.CUSTOMS).outcomes
+
+    assert outcome.status == "quarantined" and outcome.reason is not None
+    assert outcome.reason == (
+        "exports/comtrade_USA_2025.csv, line 1: this is a UN Comtrade download (partner-reported statistics), not a "
+        "China Customs file: put it under partner/ in the landing folder"
+    )
