@@ -105,11 +105,9 @@ def ingest_landing(
     """Load every unseen landing file of `source` touching `months` (all of them when None), one writer at a time."""
     outcomes: list[FileOutcome] = []
     with build_db(warehouse) as con:
-        pending = [
-            (file, sha)
-            for file, sha in unseen_files(con, scan_landing(warehouse.landing))
-            if file.source is source and _in_range(file, months)
-        ]
+        # Filtered by source before hashing: the other source's asset reads (and hashes) its own files.
+        of_source = [file for file in scan_landing(warehouse.landing) if file.source is source]
+        pending = [(file, sha) for file, sha in unseen_files(con, of_source) if _in_range(file, months)]
         for number, (file, sha256) in enumerate(pending, start=1):
 
             def rows_read(name: str, rows: int, number: int = number) -> None:
