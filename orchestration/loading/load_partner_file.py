@@ -12,7 +12,7 @@ from dataclasses import replace
 import duckdb
 
 from orchestration.build_database import CURRENT_PARTNER_VIEW, FILES_TABLE, PARTNER_TABLE
-from orchestration.comtrade import PARTNER_LINE_SCHEMA, ComtradeFileError, open_comtrade_file
+from orchestration.comtrade import PARTNER_LINE_SCHEMA, open_comtrade_file
 from orchestration.loading.file_record import (
     FileOutcome,
     ProgressCallback,
@@ -30,7 +30,7 @@ def load_partner_lines(
     """Insert the file's lines as a new vintage with its audit record (in the caller's transaction)."""
     comtrade = open_comtrade_file(file.path, relative_path=file.relative_path)
     vintage = next_vintage(con)
-    rows_read = insert_whole_file(
+    rows_read = insert_whole_file(  # the reader refuses a file without data rows
         con,
         file,
         sha256,
@@ -43,8 +43,6 @@ def load_partner_lines(
         {"vintage": vintage},
         on_progress,
     )
-    if rows_read == 0:
-        raise ComtradeFileError(file.name, "no data rows below the header: nothing to load")
     [(months, flows, with_china)] = con.execute(
         f"""select list(distinct month order by month),
                    string_agg(distinct lower(flowDesc), ',' order by lower(flowDesc)),
